@@ -1,0 +1,32 @@
+namespace FlashSale.Engine.Core;
+
+/// <summary>
+/// The one place stock is decided. The engine calls <see cref="DecideAsync"/> with a whole batch from its
+/// single reader loop; an implementation decides the requests in order, atomically with respect to every other
+/// host (Redis: one Lua call per batch) and writes one decision per request.
+/// </summary>
+public interface IStockAuthority
+{
+    /// <summary>
+    /// Makes sure the authority holds the sale's state (stock, per-user units, idempotency outcomes), built from
+    /// the durable orders when it is missing. Never resets a sale that is already initialised.
+    /// </summary>
+    ValueTask EnsureInitializedAsync(SaleDefinition sale, CancellationToken cancellationToken);
+
+    /// <summary>Decides <paramref name="requests"/> in order; writes decisions[i] for requests[i].</summary>
+    ValueTask DecideAsync(
+        SaleDefinition sale,
+        ReadOnlyMemory<PurchaseRequest> requests,
+        Memory<PurchaseDecision> decisions,
+        long nowUnixMs,
+        CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gives an order's units back to the sale's stock and the shopper's allowance, exactly once per order id
+    /// however often it is called. Returns true when this call did the return.
+    /// </summary>
+    ValueTask<bool> ReturnUnitsAsync(Guid saleId, Guid orderId, Guid userId, int quantity, CancellationToken cancellationToken);
+
+    /// <summary>The sale's remaining stock as the authority sees it, or null when it does not know the sale.</summary>
+    ValueTask<int?> GetRemainingStockAsync(Guid saleId, CancellationToken cancellationToken);
+}

@@ -1,0 +1,18 @@
+namespace FlashSale.Engine.Core;
+
+/// <summary>
+/// The answer to one purchase request. For <see cref="PurchaseStatus.Accepted"/> it carries the order as it was
+/// first recorded; a replayed Idempotency-Key gets the very same values (<see cref="Replayed"/> is then true).
+/// </summary>
+public readonly record struct PurchaseDecision(
+    PurchaseStatus Status,
+    Guid OrderId,
+    int Quantity,
+    long UnitPriceCents,
+    long CreatedAtUnixMs,
+    int RemainingStock,
+    bool Replayed)
+{
+    public static PurchaseDecision Refused(PurchaseStatus status, int remainingStock = -1) =>
+        new(status, Guid.Empty, 0, 0, 0, remainingStock, false);
+}
