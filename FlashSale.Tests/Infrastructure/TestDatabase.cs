@@ -1,0 +1,40 @@
+using FlashSale.Host.Infrastructure.Persistence;
+using Npgsql;
+
+namespace FlashSale.Tests.Infrastructure;
+
+/// <summary>
+/// A fresh PostgreSQL database with every migration applied, dropped on dispose. Use it as an xunit class or
+/// collection fixture: each fixture gets its own database, so test classes never see each other's rows.
+/// </summary>
+public sealed class TestDatabase : IAsyncLifetime
+{
+    public string Name { get; } = $"flashsale_test_{Guid.NewGuid():N}";
+
+    public string ConnectionString { get; private set; } = "";
+
+    public NpgsqlDataSource DataSource { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        await using (var admin = new NpgsqlConnection(TestEnvironment.PostgresAdmin))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"create database {Name}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+        ConnectionString = new NpgsqlConnectionStringBuilder(TestEnvironment.PostgresAdmin) { Database = Name, MaxPoolSize = 50 }.ConnectionString;
+        DataSource = NpgsqlDataSource.Create(ConnectionString);
+        await MigrationRunner.ApplyAsync(DataSource, CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await DataSource.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = new NpgsqlConnection(TestEnvironment.PostgresAdmin);
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"drop database if exists {Name} with (force)", admin);
+        await drop.ExecuteNonQueryAsync();
+    }
+}
