@@ -1,0 +1,45 @@
+using System.Net.Mail;
+using FlashSale.Host.Infrastructure.Problems;
+
+namespace FlashSale.Host.Accounts;
+
+public static class AccountValidation
+{
+    public const int MinPasswordLength = 8;
+    public const int MaxPasswordLength = 128;
+
+    public static string NormalizeEmail(string email) => email.Trim().ToUpperInvariant();
+
+    public static bool IsValidEmail(string? email)
+    {
+        if (string.IsNullOrWhiteSpace(email) || email.Length > 254)
+        {
+            return false;
+        }
+        var trimmed = email.Trim();
+        // MailAddress accepts display-name forms ("A <a@b>"); we want the bare address and a dot in the domain.
+        return MailAddress.TryCreate(trimmed, out var address)
+            && string.Equals(address.Address, trimmed, StringComparison.Ordinal)
+            && address.Host.Contains('.', StringComparison.Ordinal)
+            && !address.Host.EndsWith('.');
+    }
+
+    public static ValidationErrors Validate(RegisterRequest request)
+    {
+        var errors = new ValidationErrors();
+        errors.Check(IsValidEmail(request.Email), "email", "A valid email address is required.");
+        errors.Check(request.Password is { Length: >= MinPasswordLength and <= MaxPasswordLength }, "password",
+            $"The password must be {MinPasswordLength} to {MaxPasswordLength} characters.");
+        errors.Check(!string.IsNullOrWhiteSpace(request.DisplayName) && request.DisplayName.Trim().Length <= 100, "displayName",
+            "A display name of 1 to 100 characters is required.");
+        return errors;
+    }
+
+    public static ValidationErrors Validate(LoginRequest request)
+    {
+        var errors = new ValidationErrors();
+        errors.Check(!string.IsNullOrWhiteSpace(request.Email), "email", "The email is required.");
+        errors.Check(!string.IsNullOrEmpty(request.Password), "password", "The password is required.");
+        return errors;
+    }
+}

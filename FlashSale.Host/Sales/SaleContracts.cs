@@ -1,0 +1,69 @@
+using FlashSale.Host.Infrastructure.Problems;
+
+namespace FlashSale.Host.Sales;
+
+public sealed record CreateSaleRequest(
+    Guid? ProductId,
+    decimal? SalePrice,
+    int? TotalStock,
+    int? PerUserLimit,
+    DateTimeOffset? StartsAt,
+    DateTimeOffset? EndsAt,
+    int? PaymentWindowSeconds,
+    bool? WaitingRoom,
+    int? AdmissionRatePerSecond,
+    int? AdmissionWindowSeconds);
+
+/// <summary>Only the fields present change; a field sent as null is left as it is.</summary>
+public sealed record UpdateSaleRequest(
+    decimal? SalePrice,
+    DateTimeOffset? EndsAt,
+    int? PaymentWindowSeconds,
+    bool? WaitingRoom,
+    int? AdmissionRatePerSecond,
+    int? AdmissionWindowSeconds)
+{
+    public bool IsEmpty => SalePrice is null && EndsAt is null && PaymentWindowSeconds is null && WaitingRoom is null &&
+                           AdmissionRatePerSecond is null && AdmissionWindowSeconds is null;
+}
+
+public sealed record SaleResponse(
+    Guid Id,
+    Guid ProductId,
+    string ProductName,
+    decimal SalePrice,
+    decimal BasePrice,
+    int TotalStock,
+    int RemainingStock,
+    int PerUserLimit,
+    DateTime StartsAt,
+    DateTime EndsAt,
+    string Status,
+    int PaymentWindowSeconds,
+    bool WaitingRoom,
+    int AdmissionRatePerSecond,
+    int AdmissionWindowSeconds)
+{
+    public static SaleResponse From(Sale sale, int remainingStock, DateTime now) => new(
+        sale.Id, sale.ProductId, sale.ProductName, Money.Normalize(sale.SalePrice), Money.Normalize(sale.BasePrice), sale.TotalStock,
+        remainingStock, sale.PerUserLimit, sale.StartsAt, sale.EndsAt, SaleStatus.Of(sale.StartsAt, sale.EndsAt, remainingStock, now),
+        sale.PaymentWindowSeconds, sale.WaitingRoom, sale.AdmissionRatePerSecond, sale.AdmissionWindowSeconds);
+}
+
+public static class SaleLimits
+{
+    public const int MaxStock = 10_000_000;
+    public const int MaxPerUserLimit = 1_000;
+    public const int DefaultPaymentWindowSeconds = 600;
+    public const int DefaultAdmissionRatePerSecond = 50;
+    public const int DefaultAdmissionWindowSeconds = 120;
+
+    public static void CheckPaymentWindow(ValidationErrors errors, int? seconds) =>
+        errors.Check(seconds is null or (>= 30 and <= 86_400), "paymentWindowSeconds", "The payment window must be 30 to 86400 seconds.");
+
+    public static void CheckAdmission(ValidationErrors errors, int? rate, int? window)
+    {
+        errors.Check(rate is null or (>= 1 and <= 100_000), "admissionRatePerSecond", "The admission rate must be 1 to 100000 shoppers per second.");
+        errors.Check(window is null or (>= 10 and <= 3_600), "admissionWindowSeconds", "The admission window must be 10 to 3600 seconds.");
+    }
+}

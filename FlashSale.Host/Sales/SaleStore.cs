@@ -1,0 +1,76 @@
+using Dapper;
+using Npgsql;
+
+namespace FlashSale.Host.Sales;
+
+public sealed class SaleStore(NpgsqlDataSource db)
+{
+    // held_units: what PostgreSQL knows is taken (reserved or paid). The live figure comes from the stock authority.
+    private const string Select =
+        """
+        select s.id, s.product_id, p.name as product_name, s.sale_price, p.base_price, s.total_stock, s.per_user_limit,
+               s.starts_at, s.ends_at, s.payment_window_seconds, s.waiting_room, s.admission_rate_per_second,
+               s.admission_window_seconds, s.created_at, s.updated_at,
+               coalesce((select sum(o.quantity) from orders o where o.flash_sale_id = s.id and o.status in ('reserved', 'paid')), 0)::int as held_units
+        from flash_sales s join products p on p.id = s.product_id
+        """;
+
+    public async Task<Sale?> FindAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<Sale>(new CommandDefinition(
+            Select + " where s.id = @id", new { id }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Sales in time order; <paramref name="window"/> narrows to upcoming, running or ended sales.</summary>
+    public async Task<IReadOnlyList<Sale>> ListAsync(string? window, DateTime now, CancellationToken cancellationToken)
+    {
+        var where = window switch
+        {
+            SaleStatus.Upcoming => " where s.starts_at > @now",
+            SaleStatus.Active or SaleStatus.SoldOut => " where s.starts_at <= @now and s.ends_at > @now",
+            SaleStatus.Ended => " where s.ends_at <= @now",
+            _ => "",
+        };
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<Sale>(new CommandDefinition(
+            Select + where + " order by s.starts_at, s.id limit 500", new { now }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>Inserts the sale and its 'sale_created' ledger row in one transaction.</summary>
+    public async Task InsertAsync(Sale sale, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            insert into flash_sales (id, product_id, sale_price, total_stock, per_user_limit, starts_at, ends_at, payment_window_seconds,
+                                     waiting_room, admission_rate_per_second, admission_window_seconds, created_at, updated_at)
+            values (@Id, @ProductId, @SalePrice, @TotalStock, @PerUserLimit, @StartsAt, @EndsAt, @PaymentWindowSeconds,
+                    @WaitingRoom, @AdmissionRatePerSecond, @AdmissionWindowSeconds, @CreatedAt, @UpdatedAt);
+            insert into inventory_ledger (flash_sale_id, order_id, movement, quantity, created_at)
+            values (@Id, null, 'sale_created', @TotalStock, @CreatedAt);
+            """, sale, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task UpdateAsync(Guid id, UpdateSaleRequest change, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            update flash_sales set
+                sale_price = coalesce(@SalePrice, sale_price),
+                ends_at = coalesce(@EndsAt, ends_at),
+                payment_window_seconds = coalesce(@PaymentWindowSeconds, payment_window_seconds),
+                waiting_room = coalesce(@WaitingRoom, waiting_room),
+                admission_rate_per_second = coalesce(@AdmissionRatePerSecond, admission_rate_per_second),
+                admission_window_seconds = coalesce(@AdmissionWindowSeconds, admission_window_seconds),
+                updated_at = @now
+            where id = @id
+            """,
+            new { id, change.SalePrice, EndsAt = change.EndsAt?.UtcDateTime, change.PaymentWindowSeconds, change.WaitingRoom,
+                  change.AdmissionRatePerSecond, change.AdmissionWindowSeconds, now },
+            cancellationToken: cancellationToken));
+    }
+}

@@ -1,0 +1,130 @@
+using FlashSale.Host.Catalog;
+using FlashSale.Host.Infrastructure.Problems;
+using FlashSale.Host.Infrastructure.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FlashSale.Host.Sales;
+
+public static class SalesEndpoints
+{
+    public static IEndpointRouteBuilder MapSales(this IEndpointRouteBuilder routes)
+    {
+        var sales = routes.MapGroup("/api/v1/flash-sales").WithTags("Sales");
+        sales.MapGet("/", List);
+        sales.MapGet("/{id:guid}", Get);
+        sales.MapPost("/", Create).RequireAuthorization(Roles.AdminPolicy);
+        sales.MapPatch("/{id:guid}", Update).RequireAuthorization(Roles.AdminPolicy);
+        return routes;
+    }
+
+    public static async Task<Results<Ok<SaleResponse[]>, ValidationProblem>> List(
+        string? status, SaleStore store, ISaleStockReader stock, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (status is not null && !SaleStatus.IsFilter(status))
+        {
+            return Problems.Validation("status", "The status filter must be one of upcoming, active, sold_out, ended.");
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        var sales = await store.ListAsync(status, now, cancellationToken);
+        var answers = new List<SaleResponse>(sales.Count);
+        foreach (var sale in sales)
+        {
+            var response = SaleResponse.From(sale, await stock.RemainingAsync(sale, cancellationToken), now);
+            // "active" means buyable now; a running sale with no stock left is "sold_out".
+            if (status is null || status == SaleStatus.Ended || status == SaleStatus.Upcoming || response.Status == status)
+            {
+                answers.Add(response);
+            }
+        }
+        return TypedResults.Ok(answers.ToArray());
+    }
+
+    public static async Task<Results<Ok<SaleResponse>, ProblemHttpResult>> Get(
+        Guid id, SaleStore store, ISaleStockReader stock, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var sale = await store.FindAsync(id, cancellationToken);
+        if (sale is null)
+        {
+            return Problems.NotFound("The flash sale");
+        }
+        return TypedResults.Ok(SaleResponse.From(sale, await stock.RemainingAsync(sale, cancellationToken), clock.GetUtcNow().UtcDateTime));
+    }
+
+    public static async Task<Results<Created<SaleResponse>, ValidationProblem>> Create(
+        CreateSaleRequest request, SaleStore store, ProductStore products, ISaleStockReader stock, ISaleChangeListener changes,
+        TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var errors = new ValidationErrors();
+        errors.Check(request.ProductId is not null && request.ProductId != Guid.Empty, "productId", "The product id is required.");
+        errors.Check(Money.IsValid(request.SalePrice), "salePrice", $"A price from 0 to {Money.Max} with at most two decimals is required.");
+        errors.Check(request.TotalStock is >= 1 and <= SaleLimits.MaxStock, "totalStock", $"The stock must be 1 to {SaleLimits.MaxStock} units.");
+        errors.Check(request.PerUserLimit is >= 1 and <= SaleLimits.MaxPerUserLimit, "perUserLimit", $"The per-user limit must be 1 to {SaleLimits.MaxPerUserLimit} units.");
+        errors.Check(request.StartsAt is not null, "startsAt", "The start time is required.");
+        errors.Check(request.EndsAt is not null, "endsAt", "The end time is required.");
+        if (request.StartsAt is { } starts && request.EndsAt is { } ends)
+        {
+            errors.Check(ends > starts, "endsAt", "The sale must end after it starts.");
+            errors.Check(ends.UtcDateTime > now, "endsAt", "The end time must be in the future.");
+        }
+        SaleLimits.CheckPaymentWindow(errors, request.PaymentWindowSeconds);
+        SaleLimits.CheckAdmission(errors, request.AdmissionRatePerSecond, request.AdmissionWindowSeconds);
+        Product? product = null;
+        if (errors.IsValid)
+        {
+            product = await products.FindAsync(request.ProductId!.Value, cancellationToken);
+            errors.Check(product is not null, "productId", "No product has this id.");
+            errors.Check(product is null || request.SalePrice <= product.BasePrice, "salePrice", "The sale price cannot exceed the product's base price.");
+        }
+        if (!errors.IsValid)
+        {
+            return Problems.Validation(errors.ToDictionary());
+        }
+
+        // A start time that is now or past opens the sale at once: we record when it really opened.
+        var startsAt = request.StartsAt!.Value.UtcDateTime < now ? now : request.StartsAt.Value.UtcDateTime;
+        var sale = new Sale(Guid.CreateVersion7(), product!.Id, product.Name, Money.Normalize(request.SalePrice!.Value), product.BasePrice,
+            request.TotalStock!.Value, request.PerUserLimit!.Value, startsAt, request.EndsAt!.Value.UtcDateTime,
+            request.PaymentWindowSeconds ?? SaleLimits.DefaultPaymentWindowSeconds, request.WaitingRoom ?? false,
+            request.AdmissionRatePerSecond ?? SaleLimits.DefaultAdmissionRatePerSecond,
+            request.AdmissionWindowSeconds ?? SaleLimits.DefaultAdmissionWindowSeconds, now, now, 0);
+        await store.InsertAsync(sale, cancellationToken);
+        await changes.SaleChangedAsync(sale, cancellationToken);
+        return TypedResults.Created($"/api/v1/flash-sales/{sale.Id}", SaleResponse.From(sale, await stock.RemainingAsync(sale, cancellationToken), now));
+    }
+
+    public static async Task<Results<Ok<SaleResponse>, ValidationProblem, ProblemHttpResult>> Update(
+        Guid id, UpdateSaleRequest request, SaleStore store, ISaleStockReader stock, ISaleChangeListener changes,
+        TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var sale = await store.FindAsync(id, cancellationToken);
+        if (sale is null)
+        {
+            return Problems.NotFound("The flash sale");
+        }
+        var errors = new ValidationErrors();
+        errors.Check(!request.IsEmpty, "body", "Send at least one of salePrice, endsAt, paymentWindowSeconds, waitingRoom, admissionRatePerSecond, admissionWindowSeconds.");
+        errors.Check(request.SalePrice is null || Money.IsValid(request.SalePrice), "salePrice", $"A price from 0 to {Money.Max} with at most two decimals is required.");
+        errors.Check(request.SalePrice is null || request.SalePrice <= sale.BasePrice, "salePrice", "The sale price cannot exceed the product's base price.");
+        if (request.EndsAt is { } ends)
+        {
+            errors.Check(ends.UtcDateTime > sale.StartsAt, "endsAt", "The sale must end after it starts.");
+            errors.Check(ends.UtcDateTime >= now, "endsAt", "The end time cannot be in the past.");
+        }
+        SaleLimits.CheckPaymentWindow(errors, request.PaymentWindowSeconds);
+        SaleLimits.CheckAdmission(errors, request.AdmissionRatePerSecond, request.AdmissionWindowSeconds);
+        if (!errors.IsValid)
+        {
+            return Problems.Validation(errors.ToDictionary());
+        }
+        if (sale.HasEnded(now))
+        {
+            return Problems.Conflict(ProblemTypes.SaleNotActive, "The sale has ended and can no longer change.");
+        }
+        await store.UpdateAsync(id, request with { SalePrice = request.SalePrice is { } price ? Money.Normalize(price) : null }, now, cancellationToken);
+        var updated = (await store.FindAsync(id, cancellationToken))!;
+        await changes.SaleChangedAsync(updated, cancellationToken);
+        return TypedResults.Ok(SaleResponse.From(updated, await stock.RemainingAsync(updated, cancellationToken), now));
+    }
+}

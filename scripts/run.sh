@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs FlashSale on this machine: installs and starts PostgreSQL and Redis (scripts/services.sh up), builds,
+# migrates, seeds the admin and demo sales, and serves http://127.0.0.1:5000 with the shopper page at /.
+# Development settings (README) unless ASPNETCORE_ENVIRONMENT says otherwise. Extra arguments go to the host,
+# e.g. scripts/run.sh --urls http://127.0.0.1:5080
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/services.sh up
+
+export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build FlashSale.Host -c Release -nologo -v quiet
+host=(dotnet FlashSale.Host/bin/Release/net10.0/FlashSale.Host.dll)
+"${host[@]}" migrate
+"${host[@]}" seed
+urls="http://127.0.0.1:5000"
+for arg in "$@"; do [ "$arg" = "--urls" ] && urls=""; done
+echo "FlashSale serving at ${urls:-the given --urls} (Ctrl+C to stop)"
+exec "${host[@]}" ${urls:+--urls "$urls"} "$@"
