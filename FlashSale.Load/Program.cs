@@ -1,2 +1,10 @@
-Console.WriteLine("FlashSale.Load: scenarios arrive with the performance-tools issue.");
-return 0;
+namespace FlashSale.Load;
+
+internal static class Entry
+{
+    public static int Main()
+    {
+        Console.WriteLine("FlashSale.Load: scenarios arrive with the performance-tools issue.");
+        return 0;
+    }
+}

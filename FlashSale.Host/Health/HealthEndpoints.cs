@@ -1,3 +1,4 @@
+using FlashSale.Host.Infrastructure.Redis;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -17,10 +18,10 @@ public static class HealthEndpoints
 
     public sealed record HealthResponse(string Status, DateTime Timestamp, double Uptime, string Database, string Redis);
 
-    public static async Task<IResult> Check(NpgsqlDataSource db, IServiceProvider services, TimeProvider clock, StartTime started, CancellationToken cancellationToken)
+    public static async Task<IResult> Check(NpgsqlDataSource db, RedisMode redisMode, IServiceProvider services, TimeProvider clock, StartTime started, CancellationToken cancellationToken)
     {
         var database = await ProbeDatabaseAsync(db, cancellationToken);
-        var redis = await ProbeRedisAsync(services.GetService<IConnectionMultiplexer>());
+        var redis = await ProbeRedisAsync(redisMode.Enabled ? services.GetRequiredService<IConnectionMultiplexer>() : null);
         var healthy = database == "connected" && redis is "connected" or "not_configured";
         var now = clock.GetUtcNow();
         var body = new HealthResponse(healthy ? "healthy" : "degraded", now.UtcDateTime, Math.Round((now - started.At).TotalSeconds, 1), database, redis);

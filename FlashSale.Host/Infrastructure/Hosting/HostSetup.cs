@@ -19,7 +19,6 @@ public static class HostSetup
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        var configuration = builder.Configuration;
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new StartTime(sp.GetRequiredService<TimeProvider>().GetUtcNow()));
@@ -29,8 +28,8 @@ public static class HostSetup
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, FlashSaleJsonContext.Default);
         });
         services.AddFlashSaleProblems();
-        services.AddFlashSalePersistence(configuration);
-        services.AddFlashSaleRedis(configuration);
+        services.AddFlashSalePersistence();
+        services.AddFlashSaleRedis();
         services.AddFlashSaleAuthentication();
         services.AddFlashSaleRateLimiting();
         services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.Section);

@@ -6,15 +6,19 @@ namespace FlashSale.Host.Infrastructure.Persistence;
 public static class PersistenceSetup
 {
     /// <summary>One pooled <see cref="NpgsqlDataSource"/> from <c>ConnectionStrings:Postgres</c>.</summary>
-    public static IServiceCollection AddFlashSalePersistence(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddFlashSalePersistence(this IServiceCollection services)
     {
         DefaultTypeMap.MatchNamesWithUnderscores = true;
-        var connectionString = configuration.GetConnectionString("Postgres");
-        if (string.IsNullOrWhiteSpace(connectionString))
+        // Read when first resolved, not at registration: configuration layered on later (tests, env) counts.
+        services.AddSingleton(sp =>
         {
-            throw new InvalidOperationException("ConnectionStrings:Postgres is not set.");
-        }
-        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+            var connectionString = sp.GetRequiredService<IConfiguration>().GetConnectionString("Postgres");
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                throw new InvalidOperationException("ConnectionStrings:Postgres is not set.");
+            }
+            return new NpgsqlDataSourceBuilder(connectionString).Build();
+        });
         return services;
     }
 }

@@ -2,26 +2,33 @@ using StackExchange.Redis;
 
 namespace FlashSale.Host.Infrastructure.Redis;
 
+/// <summary>Whether this host runs with Redis (multi-node) or alone (the engine is the stock authority).</summary>
+public sealed record RedisMode(bool Enabled);
+
 public static class RedisSetup
 {
-    /// <summary>True when <c>ConnectionStrings:Redis</c> is set: multi-node mode, Redis decides stock.</summary>
     public static bool IsRedisConfigured(this IConfiguration configuration) =>
         !string.IsNullOrWhiteSpace(configuration.GetConnectionString("Redis"));
 
     /// <summary>
-    /// One shared multiplexer. It does not abort when Redis is down at start: the host starts, /health says
-    /// degraded, and purchases answer 503 until Redis is back.
+    /// One shared multiplexer when <c>ConnectionStrings:Redis</c> is set. It does not abort when Redis is down
+    /// at start: the host starts, /health says degraded, and purchases answer 503 until Redis is back.
     /// </summary>
-    public static IServiceCollection AddFlashSaleRedis(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddFlashSaleRedis(this IServiceCollection services)
     {
-        if (!configuration.IsRedisConfigured())
+        services.AddSingleton(sp => new RedisMode(sp.GetRequiredService<IConfiguration>().IsRedisConfigured()));
+        services.AddSingleton<IConnectionMultiplexer>(sp =>
         {
-            return services;
-        }
-        var options = ConfigurationOptions.Parse(configuration.GetConnectionString("Redis")!);
-        options.AbortOnConnectFail = false;
-        options.ClientName ??= "flashsale-host";
-        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
+            var configuration = sp.GetRequiredService<IConfiguration>();
+            if (!configuration.IsRedisConfigured())
+            {
+                throw new InvalidOperationException("ConnectionStrings:Redis is not set; this host runs without Redis.");
+            }
+            var options = ConfigurationOptions.Parse(configuration.GetConnectionString("Redis")!);
+            options.AbortOnConnectFail = false;
+            options.ClientName ??= "flashsale-host";
+            return ConnectionMultiplexer.Connect(options);
+        });
         return services;
     }
 }

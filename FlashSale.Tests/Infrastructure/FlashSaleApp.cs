@@ -1,0 +1,99 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using FlashSale.Host.Infrastructure.Seeding;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FlashSale.Tests.Infrastructure;
+
+/// <summary>
+/// The real host in memory, on its own fresh PostgreSQL database and the real Redis, with an admin seeded.
+/// Subclass or set <see cref="Settings"/> before first use to change configuration (e.g. rate limits).
+/// </summary>
+public class FlashSaleApp : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string AdminEmail = "admin@flashsale.test";
+    public const string AdminPassword = "Admin-Password-For-Tests";
+
+    private readonly TestDatabase _database = new();
+
+    public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+
+    public TestDatabase Database => _database;
+
+    /// <summary>Configuration on top of the test defaults.</summary>
+    public Dictionary<string, string?> Settings { get; } = new(StringComparer.Ordinal);
+
+    public virtual async Task InitializeAsync()
+    {
+        await _database.InitializeAsync();
+        await using var scope = Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<Seeder>().RunAsync(CancellationToken.None);
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        var settings = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["ConnectionStrings:Postgres"] = _database.ConnectionString,
+            ["ConnectionStrings:Redis"] = TestEnvironment.Redis,
+            ["Jwt:SigningKey"] = SigningKey,
+            ["RateLimits:Auth:PermitLimit"] = "100000",
+            ["RateLimits:Auth:WindowSeconds"] = "60",
+            ["Seed:AdminEmail"] = AdminEmail,
+            ["Seed:AdminPassword"] = AdminPassword,
+            ["Seed:DemoData"] = "false",
+            ["LoadTesting:Enabled"] = "true",
+        };
+        foreach (var (key, value) in Settings)
+        {
+            settings[key] = value;
+        }
+        builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(settings));
+    }
+
+    public HttpClient Anonymous() => CreateClient();
+
+    public HttpClient WithToken(string accessToken)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        return client;
+    }
+
+    public async Task<AuthBody> LoginAsync(string email, string password)
+    {
+        using var client = Anonymous();
+        var response = await client.PostAsJsonAsync("/api/v1/auth/login", new { email, password });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<AuthBody>())!;
+    }
+
+    public async Task<HttpClient> AdminAsync() => WithToken((await LoginAsync(AdminEmail, AdminPassword)).AccessToken);
+
+    /// <summary>Registers a new shopper with a unique email and returns its tokens.</summary>
+    public async Task<AuthBody> RegisterShopperAsync(string? email = null)
+    {
+        using var client = Anonymous();
+        var response = await client.PostAsJsonAsync("/api/v1/auth/register",
+            new { email = email ?? $"shopper-{Guid.NewGuid():N}@example.com", password = "correct horse battery", displayName = "Shopper" });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<AuthBody>())!;
+    }
+
+    public async Task<HttpClient> ShopperAsync() => WithToken((await RegisterShopperAsync()).AccessToken);
+}
+
+public sealed record UserBody(Guid Id, string Email, string DisplayName, string Role);
+
+public sealed record AuthBody(UserBody User, string AccessToken, string RefreshToken, int ExpiresIn);
