@@ -7,6 +7,14 @@ cd "$(dirname "$0")/.."
 
 scripts/services.sh up
 
+# Browser tests drive Debian's headless Chromium through chromedriver.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  echo "[test] installing chromium and chromium-driver" >&2
+  [ "$(id -u)" -eq 0 ] || { echo "[test] chromium is missing: apt-get install -y chromium chromium-driver (as root)" >&2; exit 1; }
+  DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null
+fi
+
 export FLASHSALE_TEST_POSTGRES="${FLASHSALE_TEST_POSTGRES:-Host=127.0.0.1;Port=${FLASHSALE_PG_PORT:-5432};Username=flashsale;Password=${FLASHSALE_DB_PASSWORD:-flashsale};Database=flashsale}"
 export FLASHSALE_TEST_REDIS="${FLASHSALE_TEST_REDIS:-127.0.0.1:${FLASHSALE_REDIS_PORT:-6379}}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
