@@ -28,7 +28,12 @@ public static partial class ProblemHandling
                 _ => null,
             };
             problem.Extensions.Remove("traceId");
-            problem.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
+            if (status >= 500)
+            {
+                // A server fault gets an id to quote to support. Refusals carry none, so a replayed request
+                // (same Idempotency-Key) gets a byte-identical answer.
+                problem.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
+            }
         });
         services.AddExceptionHandler<FlashSaleExceptionHandler>();
         return services;
