@@ -1,2 +1,1 @@
-Console.WriteLine("FlashSale.Load: scenarios arrive with the performance-tools issue.");
 return 0;
