@@ -17,8 +17,8 @@ internal sealed class FlashSaleApi(HttpClient http)
 
     public Uri BaseAddress => http.BaseAddress!;
 
-    public Task<ApiResult<string>> LiveAsync(CancellationToken ct) =>
-        SendAsync<string>(HttpMethod.Get, "/health/live", null, null, null, null, ct);
+    public Task<ApiResult<string>> GetTextAsync(string path, CancellationToken ct) =>
+        SendAsync<string>(HttpMethod.Get, path, null, null, null, null, ct);
 
     public Task<ApiResult<AuthResponse>> LoginAsync(string email, string password, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, "/api/v1/auth/login", null, JsonContent.Create(new LoginRequest(email, password), Json.LoginRequest), Json.AuthResponse, null, ct);
