@@ -102,17 +102,19 @@ internal static class OptionsBinder
             ["scenario"] = o.Scenario,
             ["target"] = o.Target.GetLeftPart(UriPartial.Authority),
             ["model"] = o.IsOpenModel ? "open" : "closed",
-            ["users"] = I($"{o.Users}"),
             ["ramp"] = I($"{o.Ramp.TotalSeconds}s"),
             ["duration"] = I($"{o.Duration.TotalSeconds}s"),
             ["warmup"] = I($"{o.Warmup.TotalSeconds}s"),
             ["seed"] = I($"{o.Seed}"),
             ["connections"] = I($"{o.Connections}"),
             ["requestTimeout"] = I($"{o.RequestTimeout.TotalSeconds}s"),
-            ["audit"] = o.Audit ? (o.AuditSample is { } n ? I($"sample {n}") : "all orders") : "off",
             ["thresholds"] = string.Join("; ", o.Thresholds),
         };
-        if (o.IsOpenModel)
+        if (!o.IsOpenModel)
+        {
+            d["users"] = I($"{o.Users}");
+        }
+        else
         {
             d["rate"] = I($"{o.Rate}/s");
             d["arrivals"] = o.Poisson ? "poisson" : "uniform";
@@ -125,6 +127,7 @@ internal static class OptionsBinder
             d["stock"] = I($"{o.Stock}");
             d["perUserLimit"] = I($"{o.PerUserLimit}");
             d["quantity"] = I($"{o.Quantity}");
+            d["audit"] = o.Audit ? (o.AuditSample is { } n ? I($"sample of {n} orders") : "all orders") : "off";
             d["waitingRoom"] = o.WaitingRoom switch { true => "on", false => "off", null => "scenario default" };
         }
 

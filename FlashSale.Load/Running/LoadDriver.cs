@@ -143,13 +143,20 @@ internal sealed class LoadDriver(IScenario scenario, ScenarioContext context, Ca
         {
             var intended = _startTimestamp + (long)(schedule.Current * Stopwatch.Frequency);
             var wait = intended - Stopwatch.GetTimestamp();
-            try
+            if (wait > Stopwatch.Frequency / 1000)
             {
-                if (wait > Stopwatch.Frequency / 1000)
+                try
                 {
                     await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), stopping.Token);
                 }
+                catch (OperationCanceledException)
+                {
+                    break; // the window closed before this arrival was due
+                }
+            }
 
+            try
+            {
                 // A full house delays the send, never the schedule: the wait is part of this arrival's latency.
                 await slots.WaitAsync(stopping.Token);
             }
