@@ -120,7 +120,15 @@ internal sealed class LoadDriver(IScenario scenario, ScenarioContext context, Ca
         {
             while (!stopping.IsCancellationRequested)
             {
-                if (await RunIterationAsync(user, ct) == IterationResult.Done)
+                var iteration = RunIterationAsync(user, ct);
+                if (iteration.IsCompleted)
+                {
+                    // Finished without waiting (a cached answer, an instant failure): yield, or a few users
+                    // spinning on two cores starve the rest until the thread pool grows.
+                    await Task.Yield();
+                }
+
+                if (await iteration == IterationResult.Done)
                 {
                     break;
                 }
