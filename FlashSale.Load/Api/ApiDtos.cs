@@ -1,0 +1,92 @@
+namespace FlashSale.Load.Api;
+
+// The host's wire shapes (JSON camelCase, ids are UUIDs), as far as the load tool reads or writes them.
+// Optional members are nullable so an older host that lacks a field still parses.
+
+internal sealed record LoginRequest(string Email, string Password);
+
+internal sealed record UserDto(Guid Id, string Email, string? DisplayName, string? Role);
+
+internal sealed record AuthResponse(UserDto User, string AccessToken, string? RefreshToken, int ExpiresIn);
+
+internal sealed record BulkShoppersRequest(int Count, string Prefix);
+
+internal sealed record BulkShopper(Guid Id, string Email, string AccessToken);
+
+internal sealed record BulkShoppersResponse(IReadOnlyList<BulkShopper> Shoppers);
+
+internal sealed record CreateProductRequest(string Name, string Description, decimal BasePrice, string? ImageUrl);
+
+internal sealed record ProductDto(Guid Id, string? Name);
+
+internal sealed record CreateSaleRequest(
+    Guid ProductId,
+    decimal SalePrice,
+    int TotalStock,
+    int PerUserLimit,
+    DateTimeOffset StartsAt,
+    DateTimeOffset EndsAt,
+    int? PaymentWindowSeconds,
+    bool? WaitingRoom,
+    int? AdmissionRatePerSecond,
+    int? AdmissionWindowSeconds);
+
+internal sealed record SaleDto(
+    Guid Id,
+    Guid ProductId,
+    string? ProductName,
+    decimal SalePrice,
+    decimal BasePrice,
+    int TotalStock,
+    int RemainingStock,
+    int PerUserLimit,
+    DateTimeOffset StartsAt,
+    DateTimeOffset EndsAt,
+    string? Status,
+    bool? WaitingRoom);
+
+internal sealed record PurchaseRequest(Guid FlashSaleId, int Quantity);
+
+internal sealed record OrderDto(
+    Guid Id,
+    Guid FlashSaleId,
+    Guid UserId,
+    int Quantity,
+    decimal UnitPrice,
+    decimal TotalPrice,
+    string? Status,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ExpiresAt);
+
+internal sealed record PayRequest(string CardNumber);
+
+internal sealed record SaleAuditDto(
+    int TotalStock,
+    int RemainingStock,
+    int ReservedUnits,
+    int PaidUnits,
+    int ExpiredUnits,
+    int CancelledUnits,
+    bool Consistent);
+
+internal sealed record QueueStatusDto(
+    long Ticket,
+    long Position,
+    long AdmittedThrough,
+    bool Admitted,
+    double? EtaSeconds,
+    int? PollAfterMs);
+
+internal sealed record ProblemDto(string? Type, string? Title, int? Status, string? Detail);
+
+/// <summary>Any server frame on /ws; which members are set depends on <see cref="Type"/>.</summary>
+internal sealed record WsFrame(
+    string? Type,
+    Guid? SaleId,
+    int? RemainingStock,
+    string? Status,
+    long? AdmittedThrough,
+    double? RatePerSecond,
+    long? SentAt);
+
+internal sealed record SubscribeFrame(string Type, Guid SaleId);

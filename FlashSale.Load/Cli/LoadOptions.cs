@@ -1,0 +1,90 @@
+namespace FlashSale.Load.Cli;
+
+/// <summary>
+/// Everything a run needs. Built by <see cref="OptionsBinder"/> from the command line, or directly by a test
+/// (init-only, defaults are the CLI's defaults). Zero/null means "the scenario's default".
+/// </summary>
+internal sealed record LoadOptions
+{
+    public string Scenario { get; init; } = "baseline";
+
+    public Uri Target { get; init; } = TargetGuard.DefaultTarget;
+
+    /// <summary>Closed model: concurrent virtual users. 0 = scenario default.</summary>
+    public int Users { get; init; }
+
+    /// <summary>Open model when set: arrivals per second (reached after <see cref="Ramp"/>).</summary>
+    public double? Rate { get; init; }
+
+    public TimeSpan Ramp { get; init; }
+
+    /// <summary>The measured window; the run lasts warm-up + duration (+ a short drain).</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan Warmup { get; init; }
+
+    /// <summary>Seeds every random choice (shopper order, sale picked, Poisson gaps) so a run can be repeated.</summary>
+    public int Seed { get; init; } = Environment.TickCount & 0x7fffffff;
+
+    public bool Poisson { get; init; }
+
+    public string? OutDir { get; init; }
+
+    public bool WriteReports { get; init; } = true;
+
+    public IReadOnlyList<string> Thresholds { get; init; } = [];
+
+    public Guid? SaleId { get; init; }
+
+    public int Stock { get; init; } = 1000;
+
+    /// <summary>0 = scenario default (2 for purchase-storm, 1 for flash-rush).</summary>
+    public int PerUserLimit { get; init; }
+
+    public int Quantity { get; init; } = 1;
+
+    public decimal SalePrice { get; init; } = 9.99m;
+
+    /// <summary>null = scenario default (flash-rush: on, purchase-storm: off).</summary>
+    public bool? WaitingRoom { get; init; }
+
+    public int AdmissionRatePerSecond { get; init; } = 500;
+
+    public int? AdmissionWindowSeconds { get; init; }
+
+    public int? PaymentWindowSeconds { get; init; }
+
+    /// <summary>flash-rush: the sale opens this long after setup, so sockets and the line form first.</summary>
+    public TimeSpan? StartIn { get; init; }
+
+    /// <summary>HTTP connections in the shared pool. 0 = sized to the load (at most 1,024).</summary>
+    public int Connections { get; init; }
+
+    /// <summary>Open model: arrivals allowed in flight at once; later ones wait (and their wait is measured).</summary>
+    public int MaxInFlight { get; init; } = 5000;
+
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public string ShoppersFile { get; init; } = Path.Combine(".load", "shoppers.json");
+
+    public string AdminEmail { get; init; } = "admin@flashsale.local";
+
+    public string AdminPassword { get; init; } = "FlashSale-Admin-2026";
+
+    public bool Audit { get; init; } = true;
+
+    /// <summary>Orders to read back in the audit; null = every one.</summary>
+    public int? AuditSample { get; init; }
+
+    public string CardNumber { get; init; } = "4242424242424242";
+
+    /// <summary>Plain progress lines instead of the live display (also automatic when output is redirected).</summary>
+    public bool Plain { get; init; }
+
+    public bool Quiet { get; init; }
+
+    /// <summary>The command line as typed, for the report.</summary>
+    public IReadOnlyList<string> CommandLine { get; init; } = [];
+
+    public bool IsOpenModel => Rate is > 0;
+}

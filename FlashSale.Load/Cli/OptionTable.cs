@@ -1,0 +1,53 @@
+namespace FlashSale.Load.Cli;
+
+/// <summary>Every option of every verb, with the one-line help the usage text prints.</summary>
+internal static class OptionTable
+{
+    public static readonly OptionSpec[] Common =
+    [
+        new("target", true, "base URL of the host (default http://127.0.0.1:5000; loopback unless you name another)"),
+        new("shoppers-file", true, "where prepared shopper tokens live (default .load/shoppers.json)"),
+        new("admin-email", true, "admin account for setup and audit (default admin@flashsale.local)"),
+        new("admin-password", true, "admin password (default FlashSale-Admin-2026)"),
+        new("request-timeout", true, "per-request timeout (default 30s)"),
+        new("help", false, "show this help"),
+    ];
+
+    public static readonly OptionSpec[] Run =
+    [
+        .. Common,
+        new("users", true, "closed model: concurrent virtual users (scenario default)"),
+        new("rate", true, "open model: arrivals per second, e.g. 2000/s (latency counted from the intended send time)"),
+        new("ramp", true, "ramp users or rate up from zero over this time (e.g. 10s)"),
+        new("duration", true, "measured duration (default 30s)"),
+        new("warmup", true, "warm-up before the measured window, excluded from statistics (default 0)"),
+        new("seed", true, "random seed (default: random, recorded in the report)"),
+        new("poisson", false, "open model: Poisson arrivals instead of evenly spaced"),
+        new("max-in-flight", true, "open model: arrivals in flight at most (default 5000)"),
+        new("connections", true, "HTTP connections in the shared pool (default min(load, 1024))"),
+        new("out", true, "report directory (default load-reports/<timestamp>-<scenario>)"),
+        new("no-report", false, "write no report files"),
+        new("threshold", true, "pass/fail rule, repeatable: \"purchase.p99<50ms\", \"errors<0.1%\", \"rps>1000\"", Repeatable: true),
+        new("sale", true, "use this existing sale id instead of creating one"),
+        new("stock", true, "stock of the sale the run creates (default 1000)"),
+        new("per-user-limit", true, "per-user limit of the created sale (default 2; flash-rush 1)"),
+        new("quantity", true, "units per purchase (default 1)"),
+        new("price", true, "sale price of the created sale (default 9.99)"),
+        new("waiting-room", true, "on|off: created sale uses the waiting room (flash-rush default on)"),
+        new("admission-rate", true, "waiting room admissions per second (default 500)"),
+        new("admission-window", true, "seconds an admitted shopper may take to buy"),
+        new("payment-window", true, "seconds a reservation waits for payment"),
+        new("start-in", true, "flash-rush: the created sale opens this long after setup (default 5s)"),
+        new("card", true, "card number for pay (default 4242424242424242)"),
+        new("no-audit", false, "skip the correctness audit"),
+        new("audit-sample", true, "orders to read back in the audit: a number or 'all' (default all)"),
+        new("plain", false, "plain progress lines instead of the live display"),
+        new("quiet", false, "no progress output, only the summary"),
+    ];
+
+    public static readonly OptionSpec[] Prepare =
+    [
+        .. Common,
+        new("users", true, "shoppers to create (default 10000)"),
+    ];
+}

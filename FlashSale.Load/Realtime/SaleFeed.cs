@@ -1,0 +1,87 @@
+using System.Text.Json;
+using FlashSale.Load.Api;
+using FlashSale.Load.Stats;
+
+namespace FlashSale.Load.Realtime;
+
+/// <summary>
+/// Everything the run's sockets hear about its sale, shared by all of them: the admission counter, sold-out,
+/// frame counts and the event lag (client receive time minus the frame's <c>sentAt</c>, when the host sends it).
+/// </summary>
+internal sealed class SaleFeed(Guid saleId, StepStats lag)
+{
+    private long _frames;
+    private long _framesWithSentAt;
+    private int _open;
+    private int _peakOpen;
+
+    public AdmissionGate Gate { get; } = new();
+
+    public long Frames => Interlocked.Read(ref _frames);
+
+    public long FramesWithSentAt => Interlocked.Read(ref _framesWithSentAt);
+
+    public int PeakOpenSockets => Volatile.Read(ref _peakOpen);
+
+    public void SocketOpened()
+    {
+        var open = Interlocked.Increment(ref _open);
+        int peak;
+        while (open > (peak = Volatile.Read(ref _peakOpen)) && Interlocked.CompareExchange(ref _peakOpen, open, peak) != peak)
+        {
+        }
+    }
+
+    public void SocketClosed() => Interlocked.Decrement(ref _open);
+
+    /// <summary>Handles one text frame; returns its type (null when unreadable).</summary>
+    public string? OnFrame(ReadOnlySpan<byte> utf8)
+    {
+        var receivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        WsFrame? frame;
+        try
+        {
+            frame = JsonSerializer.Deserialize(utf8, ApiJsonContext.Default.WsFrame);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        if (frame?.Type is not { } type || (frame.SaleId is { } id && id != saleId))
+        {
+            return null;
+        }
+
+        Interlocked.Increment(ref _frames);
+        switch (type)
+        {
+            case "queue" when frame.AdmittedThrough is { } through:
+                Gate.Advance(through);
+                break;
+            case "stock" or "sale" when IsOver(frame.Status) || frame.RemainingStock is <= 0:
+                Gate.Close(Admission.SoldOut);
+                break;
+        }
+
+        if (frame.SentAt is { } sentAt)
+        {
+            Interlocked.Increment(ref _framesWithSentAt);
+            lag.RecordMicros(new Outcome(Known(type), OutcomeKind.Ok), Math.Max(0, receivedMs - sentAt) * 1000);
+        }
+
+        return type;
+    }
+
+    private static bool IsOver(string? status) => status is "sold_out" or "ended";
+
+    /// <summary>Interned names so a frame never allocates a new outcome bucket name.</summary>
+    private static string Known(string type) => type switch
+    {
+        "stock" => "stock",
+        "queue" => "queue",
+        "sale" => "sale",
+        "price" => "price",
+        _ => "other",
+    };
+}

@@ -1,0 +1,206 @@
+using System.Net.WebSockets;
+using FlashSale.Load.Api;
+using FlashSale.Load.Audit;
+using FlashSale.Load.Cli;
+using FlashSale.Load.Reports;
+using FlashSale.Load.Scenarios;
+using FlashSale.Load.Stats;
+using FlashSale.Load.Terminal;
+using FlashSale.Load.Thresholds;
+using Spectre.Console;
+
+namespace FlashSale.Load.Running;
+
+/// <summary>The result of a run: its report, the exit code, and where the report files went (null when not written).</summary>
+internal sealed record RunOutcome(RunReport Report, int ExitCode, string? ReportDirectory);
+
+/// <summary>
+/// One run end to end: shoppers, scenario set-up, load, clean-up, audit, thresholds, reports. The console verb
+/// and tests call the same entry point; a test passes the in-process host's handler and a short duration.
+/// </summary>
+internal static class LoadRunner
+{
+    public const int ExitPassed = 0;
+    public const int ExitFailed = 1;
+    public const int ExitUsage = 2;
+    public const int ExitSetup = 3;
+
+    /// <summary>Sockets this process may hold: the open-file cap is 20,000 and .NET aborts near 19,900.</summary>
+    public const int SocketBudget = 18_500;
+
+    public static async Task<RunOutcome> RunAsync(LoadOptions options, LoadEnvironment? environment = null, CancellationToken ct = default)
+    {
+        var env = environment ?? new LoadEnvironment();
+        var log = env.Log ?? Console.Out;
+        var scenario = ScenarioRegistry.Create(options.Scenario);
+        var notes = new List<string>();
+        options = Resolve(options, scenario, notes);
+        log.WriteLine($"FlashSale.Load {scenario.Name}: {TargetGuard.Describe(options.Target)}");
+
+        var ownHandler = env.Handler is null;
+        var handler = env.Handler ?? HttpFactory.CreateHandler(options.Connections);
+        using var http = HttpFactory.CreateClient(handler, ownHandler, options.Target, options.RequestTimeout);
+        using var wsHandler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false };
+        var connect = env.ConnectWebSocket ?? DefaultConnector(env.Handler ?? wsHandler);
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(abort.Token);
+        var stats = new StatsCollector();
+        var context = new ScenarioContext(options, new FlashSaleApi(http), stats, log, connect, stopping.Token);
+        foreach (var note in notes)
+        {
+            context.Notes.Add(note);
+        }
+
+        var startedAt = DateTimeOffset.UtcNow;
+        string? failure = null;
+        var aborted = false;
+        try
+        {
+            if (scenario.NeedsShoppers)
+            {
+                var mustLive = startedAt + options.Warmup + options.Duration + options.Ramp + (options.StartIn ?? TimeSpan.Zero) + TimeSpan.FromMinutes(1);
+                context.Shoppers = await ShopperSource.GetAsync(context, ShoppersNeeded(options, scenario), mustLive, abort.Token);
+            }
+
+            log.WriteLine($"setting up {scenario.Name}…");
+            await scenario.InitAsync(context, abort.Token);
+            log.WriteLine(options.IsOpenModel
+                ? $"running: {options.Rate}/s for {options.Warmup.TotalSeconds}s warm-up + {options.Duration.TotalSeconds}s, {options.Connections} connections"
+                : $"running: {options.Users} users for {options.Warmup.TotalSeconds}s warm-up + {options.Duration.TotalSeconds}s, {options.Connections} connections");
+            await new LoadDriver(scenario, context, stopping, abort.Token).RunAsync(env.Progress ?? ChooseProgress(options));
+        }
+        catch (SetupException ex)
+        {
+            failure = ex.Message;
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            aborted = true;
+            context.Notes.Add("the run was interrupted; figures cover what was measured until then");
+        }
+        finally
+        {
+            try
+            {
+                await scenario.CleanupAsync(CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is TimeoutException or WebSocketException or OperationCanceledException)
+            {
+                context.Notes.Add("clean-up did not finish: " + ex.Message);
+            }
+        }
+
+        AuditReport? audit = null;
+        if (failure is null && !aborted && scenario.IsPurchase && options.Audit && context.Sale is not null)
+        {
+            log.WriteLine("auditing…");
+            audit = await AuditRunner.RunAsync(context, CancellationToken.None);
+        }
+
+        var statistics = stats.Finish();
+        var thresholds = ThresholdEvaluator.Evaluate(options.Thresholds.Select(ThresholdParser.Parse), statistics);
+        var verdict = Decide(failure, aborted, thresholds, audit);
+        var webSockets = scenario is FlashRushScenario { Feed: { } feed }
+            ? new WebSocketReport(feed.PeakOpenSockets, feed.Frames, feed.FramesWithSentAt)
+            : null;
+        var report = ReportBuilder.Build(
+            options, scenario, statistics, stats.Series, webSockets, thresholds, audit, context.Notes.All, verdict,
+            MachineProbe.Collect(env.GitCommit), startedAt, DateTimeOffset.UtcNow, context.Sale?.Id);
+
+        string? directory = null;
+        if (options.WriteReports)
+        {
+            directory = options.OutDir ?? ReportWriter.DefaultDirectory(scenario.Name, startedAt);
+            ReportWriter.Write(directory, report);
+        }
+
+        return new RunOutcome(report, verdict.ExitCode, directory);
+    }
+
+    /// <summary>Fills scenario defaults and sizes the connection pool inside the socket budget.</summary>
+    public static LoadOptions Resolve(LoadOptions options, IScenario scenario, List<string> notes)
+    {
+        var users = options.Users > 0 ? options.Users : scenario.DefaultUsers;
+        var concurrency = options.IsOpenModel ? options.MaxInFlight : users;
+        var webSockets = scenario is FlashRushScenario ? (options.IsOpenModel ? Math.Min(options.MaxInFlight, ShoppersNeeded(options with { Users = users }, scenario)) : users) : 0;
+        if (webSockets > SocketBudget - 64)
+        {
+            throw new UsageException($"{webSockets} WebSockets exceed what one process may hold here ({SocketBudget} sockets under a 20,000 open-file cap); run fewer users or several load processes");
+        }
+
+        var connections = options.Connections > 0 ? options.Connections : Math.Min(1024, Math.Max(1, concurrency));
+        if (connections + webSockets > SocketBudget)
+        {
+            connections = Math.Max(16, SocketBudget - webSockets);
+            notes.Add($"HTTP connections capped at {connections} to stay within the socket budget");
+        }
+
+        return options with
+        {
+            Users = users,
+            Connections = connections,
+            // Whole seconds, so warm-up ends on a one-second tick and no interval is half counted.
+            Warmup = TimeSpan.FromSeconds(Math.Ceiling(options.Warmup.TotalSeconds)),
+        };
+    }
+
+    public static int ShoppersNeeded(LoadOptions options, IScenario scenario)
+    {
+        if (!options.IsOpenModel)
+        {
+            return options.Users > 0 ? options.Users : scenario.DefaultUsers;
+        }
+
+        var arrivals = (int)Math.Min(100_000, Math.Ceiling(options.Rate!.Value * (options.Warmup + options.Duration).TotalSeconds));
+        return Math.Max(1, scenario.OneSessionPerShopper ? arrivals : Math.Min(arrivals, 10_000));
+    }
+
+    private static Verdict Decide(string? failure, bool aborted, IReadOnlyList<ThresholdResult> thresholds, AuditReport? audit)
+    {
+        var reasons = new List<string>();
+        if (failure is not null)
+        {
+            reasons.Add("set-up failed: " + failure);
+            return new Verdict(false, ExitSetup, reasons);
+        }
+
+        if (aborted)
+        {
+            reasons.Add("interrupted");
+        }
+
+        reasons.AddRange(thresholds.Where(t => !t.Passed).Select(t => $"threshold {t.Threshold} failed ({t.Detail})"));
+        if (audit is { Passed: false })
+        {
+            reasons.Add("audit failed: " + string.Join(", ", audit.Checks.Where(c => c.Status == CheckStatus.Failed).Select(c => c.Name)));
+        }
+
+        return new Verdict(reasons.Count == 0, reasons.Count == 0 ? ExitPassed : ExitFailed, reasons);
+    }
+
+    private static IProgressSink ChooseProgress(LoadOptions options) =>
+        options.Quiet ? new NullProgress()
+        : options.Plain || Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive ? new PlainProgress(Console.Out)
+        : new LiveProgress();
+
+    private static Func<Uri, CancellationToken, Task<WebSocket>> DefaultConnector(HttpMessageHandler handler)
+    {
+        // WebSockets get their own handler: an upgraded connection must not occupy a slot of the HTTP pool.
+        var invoker = new HttpMessageInvoker(handler, disposeHandler: false);
+        return async (uri, ct) =>
+        {
+            var socket = new ClientWebSocket();
+            socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(30);
+            try
+            {
+                await socket.ConnectAsync(uri, invoker, ct);
+                return socket;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        };
+    }
+}

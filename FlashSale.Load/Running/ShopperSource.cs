@@ -1,0 +1,30 @@
+using FlashSale.Load.Shoppers;
+
+namespace FlashSale.Load.Running;
+
+/// <summary>Gives a run its shoppers: the prepared file when it still fits, else a fresh batch from the host (saved for next time).</summary>
+internal static class ShopperSource
+{
+    public static async Task<IReadOnlyList<ShopperToken>> GetAsync(ScenarioContext context, int needed, DateTimeOffset mustLiveUntil, CancellationToken ct)
+    {
+        var o = context.Options;
+        var file = ShopperStore.TryLoad(o.ShoppersFile);
+        var why = ShopperStore.WhyNotUsable(file, o.Target, needed, mustLiveUntil);
+        if (why is null)
+        {
+            context.Log.WriteLine($"shoppers: {needed} from {o.ShoppersFile}");
+            return file!.Shoppers.Take(needed).ToList();
+        }
+
+        context.Log.WriteLine($"shoppers: preparing {needed} ({why})");
+        var admin = await context.AdminTokenAsync(ct);
+        var prepared = await ShopperPreparer.CreateAsync(context.Api, admin, needed, context.Log, ct);
+        if (prepared.ExpiresAt < mustLiveUntil)
+        {
+            context.Notes.Add($"shopper tokens expire at {prepared.ExpiresAt:HH:mm:ss} UTC, before the run ends: expect 401s late in the run");
+        }
+
+        ShopperStore.Save(o.ShoppersFile, prepared);
+        return prepared.Shoppers;
+    }
+}

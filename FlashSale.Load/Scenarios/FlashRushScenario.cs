@@ -1,0 +1,259 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using FlashSale.Load.Api;
+using FlashSale.Load.Realtime;
+using FlashSale.Load.Running;
+using FlashSale.Load.Stats;
+
+namespace FlashSale.Load.Scenarios;
+
+/// <summary>
+/// The rush the product exists for: each shopper (prepared token) opens a WebSocket and subscribes, joins the
+/// line when the sale has one, waits for admission (queue frames; polling queue/me as the fallback), buys once
+/// and pays. Every step the host does not offer is skipped, once, with a note in the report.
+/// </summary>
+internal sealed class FlashRushScenario : IScenario
+{
+    private static readonly Outcome RunEnded = new("run-ended", OutcomeKind.Timeout);
+    private static readonly Outcome SoldOutInLine = Outcome.Refused("sold-out");
+
+    private readonly ConcurrentBag<SaleSocket> _sockets = [];
+    private ScenarioContext? _context;
+    private SaleDto? _sale;
+    private SaleFeed? _feed;
+    private StepStats? _connect;
+    private StepStats? _join;
+    private StepStats? _admission;
+    private StepStats? _poll;
+    private StepStats? _purchase;
+    private StepStats? _pay;
+    private volatile bool _socketsOn = true;
+    private volatile bool _queueOn = true;
+    private volatile bool _payOn = true;
+
+    public string Name => "flash-rush";
+
+    public string Description => "10,000 shoppers: WebSocket + subscribe, join the line, wait for admission, buy, pay";
+
+    public int DefaultUsers => 10_000;
+
+    public bool NeedsShoppers => true;
+
+    public bool OneSessionPerShopper => true;
+
+    public bool IsPurchase => true;
+
+    public string EntryStep => "ws-connect";
+
+    /// <summary>The shared feed, for the report's WebSocket figures.</summary>
+    public SaleFeed? Feed => _feed;
+
+    public async Task InitAsync(ScenarioContext context, CancellationToken ct)
+    {
+        _context = context;
+        var o = context.Options;
+        var limit = o.PerUserLimit > 0 ? o.PerUserLimit : 1;
+        _sale = await SaleSetup.EnsureAsync(context, limit, o.WaitingRoom ?? true, o.StartIn ?? TimeSpan.FromSeconds(5), ct);
+        context.Sale = _sale;
+        _connect = context.Stats.Step("ws-connect");
+        _join = context.Stats.Step("queue-join");
+        _admission = context.Stats.Step("admission-wait");
+        _poll = context.Stats.Step("queue-poll");
+        _purchase = context.Stats.Step("purchase");
+        _pay = context.Stats.Step("pay");
+        _feed = new SaleFeed(_sale.Id, context.Stats.Step("event-lag", isRequest: false));
+        if (_sale.WaitingRoom == false)
+        {
+            _queueOn = false;
+            context.Notes.Add("the sale has no waiting room: shoppers buy without joining a line");
+        }
+    }
+
+    public async Task<IterationResult> RunAsync(VirtualUser user, CancellationToken ct)
+    {
+        var context = _context!;
+        var socket = _socketsOn ? await ConnectAsync(user, ct) : null;
+        if (context.Stopping.IsCancellationRequested)
+        {
+            return IterationResult.Done;
+        }
+
+        if (_queueOn)
+        {
+            var admission = await QueueAsync(user, socket, ct);
+            if (admission is Admission.SoldOut or null)
+            {
+                return IterationResult.Done;
+            }
+        }
+        else if (!await WaitForOpeningAsync(context.Stopping))
+        {
+            return IterationResult.Done;
+        }
+
+        var start = user.BeginStep();
+        var answer = await context.Api.PurchaseAsync(user.Token, _sale!.Id, context.Options.Quantity, Guid.NewGuid().ToString("N"), ct);
+        _purchase!.Record(answer.Outcome, start);
+        if (!answer.IsOk || answer.Value is not { } order)
+        {
+            if (answer.Outcome.Name == "sold-out")
+            {
+                // Sold out is final for the rush: release whoever still waits even if no socket said so.
+                _feed!.Gate.Close(Admission.SoldOut);
+            }
+
+            return IterationResult.Done;
+        }
+
+        context.Ledger.Add(user.ShopperIndex, user.Shopper!.Id, order);
+        if (_payOn && !context.Stopping.IsCancellationRequested)
+        {
+            start = user.BeginStep();
+            var paid = await context.Api.PayAsync(user.Token, order.Id, context.Options.CardNumber, ct);
+            if (OutcomeClassifier.IsMissingRoute(paid.Status))
+            {
+                _payOn = false;
+                context.Notes.Add("the host has no pay endpoint: orders stay reserved");
+            }
+            else
+            {
+                _pay!.Record(paid.Outcome, start);
+            }
+        }
+
+        return IterationResult.Done;
+    }
+
+    private async Task<SaleSocket?> ConnectAsync(VirtualUser user, CancellationToken ct)
+    {
+        var context = _context!;
+        var start = user.BeginStep();
+        try
+        {
+            var socket = await SaleSocket.ConnectAsync(context.ConnectWebSocket, SaleSocket.UriFor(context.Api.BaseAddress, user.Token), _sale!.Id, _feed!, ct);
+            _sockets.Add(socket);
+            _connect!.Record(Outcome.Ok, start);
+            return socket;
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            if (ex is WebSocketException { WebSocketErrorCode: WebSocketError.NotAWebSocket or WebSocketError.UnsupportedProtocol } || ex is NotSupportedException)
+            {
+                // The host answered but does not speak WebSocket at /ws: skip sockets for everyone.
+                _socketsOn = false;
+                context.Notes.Add($"WebSockets skipped: the host refused the upgrade at /ws ({ex.Message})");
+                return null;
+            }
+
+            _connect!.Record(OutcomeClassifier.FromException(ex), start);
+            return null;
+        }
+    }
+
+    /// <summary>Joins the line and waits for admission. Null when the run ended first or the join failed.</summary>
+    private async Task<Admission?> QueueAsync(VirtualUser user, SaleSocket? socket, CancellationToken ct)
+    {
+        var context = _context!;
+        var start = user.BeginStep();
+        var join = await context.Api.JoinQueueAsync(user.Token, _sale!.Id, ct);
+        if (!join.IsOk && join.Status is 400 or 404 or 405 or 409)
+        {
+            // No line here (an older host, or a sale without a waiting room): buy directly.
+            _queueOn = false;
+            context.Notes.Add($"no waiting room (queue join answered {join.Status} {join.Outcome.Name}): shoppers buy directly");
+            return await WaitForOpeningAsync(context.Stopping) ? Admission.Admitted : null;
+        }
+
+        _join!.Record(join.Outcome, start);
+        if (!join.IsOk || join.Value is not { } status)
+        {
+            return null;
+        }
+
+        var gate = _feed!.Gate;
+        gate.Advance(status.AdmittedThrough);
+        start = user.BeginStep();
+        if (status.Admitted)
+        {
+            _admission!.Record(Outcome.Ok, start);
+            return Admission.Admitted;
+        }
+
+        var waiting = gate.WaitAsync(status.Ticket);
+        var pollAfter = PollInterval(status.PollAfterMs);
+        while (!waiting.IsCompleted)
+        {
+            // Frames carry the line; polling is the safety net, so it slows down once this socket hears the queue.
+            var delay = socket is { HearsQueue: true } ? pollAfter * 5 : pollAfter;
+            try
+            {
+                await Task.WhenAny(waiting, Task.Delay(delay, context.Stopping));
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            if (waiting.IsCompleted)
+            {
+                break;
+            }
+
+            if (context.Stopping.IsCancellationRequested)
+            {
+                _admission!.Record(RunEnded, start);
+                return null;
+            }
+
+            var pollStart = user.BeginStep();
+            var poll = await context.Api.QueueStatusAsync(user.Token, _sale.Id, ct);
+            _poll!.Record(poll.Outcome, pollStart);
+            if (poll.IsOk && poll.Value is { } now)
+            {
+                gate.Advance(now.AdmittedThrough);
+                pollAfter = PollInterval(now.PollAfterMs);
+                if (now.Admitted)
+                {
+                    _admission!.Record(Outcome.Ok, start);
+                    return Admission.Admitted;
+                }
+            }
+        }
+
+        var admission = await waiting;
+        _admission!.Record(admission == Admission.Admitted ? Outcome.Ok : SoldOutInLine, start);
+        return admission;
+    }
+
+    /// <summary>Without a line, shoppers wait for the sale to open; false when the run ended first.</summary>
+    private async Task<bool> WaitForOpeningAsync(CancellationToken stopping)
+    {
+        var wait = _sale!.StartsAt - DateTimeOffset.UtcNow;
+        if (wait <= TimeSpan.Zero)
+        {
+            return true;
+        }
+
+        try
+        {
+            await Task.Delay(wait, stopping);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static TimeSpan PollInterval(int? pollAfterMs) => TimeSpan.FromMilliseconds(Math.Clamp(pollAfterMs ?? 1000, 250, 5000));
+
+    public async Task CleanupAsync(CancellationToken ct)
+    {
+        var closing = new List<Task>();
+        while (_sockets.TryTake(out var socket))
+        {
+            closing.Add(socket.DisposeAsync().AsTask());
+        }
+
+        await Task.WhenAll(closing).WaitAsync(TimeSpan.FromSeconds(10), ct);
+    }
+}

@@ -1,0 +1,62 @@
+using FlashSale.Load.Api;
+using FlashSale.Load.Running;
+using FlashSale.Load.Stats;
+
+namespace FlashSale.Load.Scenarios;
+
+/// <summary>
+/// N shoppers buy from one sale as fast as the host answers (closed model) or at a set arrival rate (open model).
+/// Every attempt carries a fresh Idempotency-Key, so each 201 must be a distinct order: the audit checks that.
+/// </summary>
+internal sealed class PurchaseStormScenario : IScenario
+{
+    private ScenarioContext? _context;
+    private StepStats? _purchase;
+    private Guid _saleId;
+    private int _quantity;
+
+    public string Name => "purchase-storm";
+
+    public string Description => "shoppers buy from one sale (POST /api/v1/orders) as fast as the host answers, or at --rate";
+
+    public int DefaultUsers => 1000;
+
+    public bool NeedsShoppers => true;
+
+    public bool OneSessionPerShopper => false;
+
+    public bool IsPurchase => true;
+
+    public string EntryStep => "purchase";
+
+    public async Task InitAsync(ScenarioContext context, CancellationToken ct)
+    {
+        _context = context;
+        _purchase = context.Stats.Step(EntryStep);
+        _quantity = context.Options.Quantity;
+        var limit = context.Options.PerUserLimit > 0 ? context.Options.PerUserLimit : 2;
+        var sale = await SaleSetup.EnsureAsync(context, limit, context.Options.WaitingRoom ?? false, TimeSpan.Zero, ct);
+        if (sale.WaitingRoom == true)
+        {
+            context.Notes.Add("the sale has a waiting room and purchase-storm does not queue: expect not-admitted refusals (flash-rush queues)");
+        }
+
+        context.Sale = sale;
+        _saleId = sale.Id;
+    }
+
+    public async Task<IterationResult> RunAsync(VirtualUser user, CancellationToken ct)
+    {
+        var start = user.BeginStep();
+        var answer = await _context!.Api.PurchaseAsync(user.Token, _saleId, _quantity, Guid.NewGuid().ToString("N"), ct);
+        _purchase!.Record(answer.Outcome, start);
+        if (answer.IsOk && answer.Value is { } order)
+        {
+            _context.Ledger.Add(user.ShopperIndex, user.Shopper!.Id, order);
+        }
+
+        return IterationResult.Continue;
+    }
+
+    public Task CleanupAsync(CancellationToken ct) => Task.CompletedTask;
+}
