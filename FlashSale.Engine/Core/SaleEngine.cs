@@ -3,11 +3,12 @@ using System.Collections.Concurrent;
 namespace FlashSale.Engine.Core;
 
 /// <summary>
-/// The purchase pipeline of one sale on one host. Producers (HTTP requests) hand requests to a bounded intake (a
-/// channel, see <see cref="BoundedIntake{T}"/>); exactly one loop drains whatever is queued (up to the batch limit), refuses locally what can be refused
-/// without the authority, decides the rest with ONE <see cref="IStockAuthority.DecideAsync"/> call, commits every
-/// accepted order with ONE <see cref="IOrderJournal.CommitAsync"/> call and only then answers those requests
-/// Accepted. All mutable state below is owned by that loop; producers only touch the intake and the pool.
+/// The purchase pipeline of one sale on one host. Producers (HTTP requests) hand requests to a bounded intake
+/// (a channel, see <see cref="BoundedIntake{T}"/>); exactly one loop drains whatever is queued (up to the batch
+/// limit), refuses locally what can be refused without the authority, decides the rest with ONE
+/// <see cref="IStockAuthority.DecideAsync"/> call, commits every accepted order with ONE
+/// <see cref="IOrderJournal.CommitAsync"/> call and only then answers those requests Accepted. All mutable state
+/// below is owned by that loop; producers only touch the intake and the pool.
 /// </summary>
 public sealed class SaleEngine : IAsyncDisposable
 {
