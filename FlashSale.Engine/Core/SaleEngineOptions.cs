@@ -1,0 +1,51 @@
+namespace FlashSale.Engine.Core;
+
+/// <summary>
+/// Tuning of every <see cref="SaleEngine"/> a <see cref="SaleEngineRegistry"/> creates. A plain settable class so
+/// it binds from configuration; <see cref="Validate"/> runs when an engine or registry is built, and engines copy
+/// the values, so changing an instance later does not affect running engines.
+/// </summary>
+public sealed class SaleEngineOptions
+{
+    public const int MaxQueueCapacity = 1 << 22;
+    public const int MaxBatchLimit = 1 << 16;
+
+    /// <summary>Requests a sale may hold waiting for its loop; one more is answered Overloaded at once.</summary>
+    public int QueueCapacity { get; set; } = 16_384;
+
+    /// <summary>Most requests the loop decides in one authority call and commits in one journal call.</summary>
+    public int BatchLimit { get; set; } = 1_024;
+
+    /// <summary>
+    /// How long the engine refuses requests as SoldOut without asking the authority after the authority reported
+    /// zero units left. <see cref="TimeSpan.Zero"/> (the default) turns that fast-fail off: the engine cannot tell a
+    /// retry of an order accepted on another host (or before a restart) from a fresh request, so a local SoldOut
+    /// could contradict an Idempotency-Key's recorded 201. Turn it on only where that trade is acceptable; keys
+    /// this engine saw accepted are always forwarded, so local replays stay correct either way.
+    /// </summary>
+    public TimeSpan KnownSoldOutTtl { get; set; } = TimeSpan.Zero;
+
+    /// <summary>How long after a sale's end its engine stays alive (replays of late retries still reach it).</summary>
+    public TimeSpan RetireAfterEnd { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often the registry looks for ended sales to retire; <see cref="TimeSpan.Zero"/> disables the timer.</summary>
+    public TimeSpan RetirementSweepInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Told about every authority or journal failure the loop turned into Unavailable answers (the engine has no
+    /// logging dependency; the host forwards this to its logger). Must be cheap and must not throw.
+    /// </summary>
+    public Action<Guid, Exception>? OnFault { get; set; }
+
+    /// <summary>Throws when a value is out of range.</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(QueueCapacity, 1, nameof(QueueCapacity));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(QueueCapacity, MaxQueueCapacity, nameof(QueueCapacity));
+        ArgumentOutOfRangeException.ThrowIfLessThan(BatchLimit, 1, nameof(BatchLimit));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(BatchLimit, MaxBatchLimit, nameof(BatchLimit));
+        ArgumentOutOfRangeException.ThrowIfLessThan(KnownSoldOutTtl, TimeSpan.Zero, nameof(KnownSoldOutTtl));
+        ArgumentOutOfRangeException.ThrowIfLessThan(RetireAfterEnd, TimeSpan.Zero, nameof(RetireAfterEnd));
+        ArgumentOutOfRangeException.ThrowIfLessThan(RetirementSweepInterval, TimeSpan.Zero, nameof(RetirementSweepInterval));
+    }
+}
