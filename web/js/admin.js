@@ -17,10 +17,16 @@ export async function adminView(scope, main) {
 
   mount(main,
     h('section', { class: 'hero' }, h('h1', {}, 'Admin'), h('p', { class: 'muted' }, 'Products, sales and live figures.')),
+    h('section', { class: 'panel live-figures' }, h('h2', {}, 'Sales, live'), figures),
     h('div', { class: 'admin-grid' },
       productForm(() => loadProducts(productSelect)),
-      saleForm(productSelect, (sale) => { putSale(sale); figures.prepend(saleRow(scope, sale.id)); })),
-    h('section', { class: 'panel' }, h('h2', {}, 'Sales, live'), figures));
+      saleForm(productSelect, (sale) => {
+        putSale(sale);
+        figures.querySelector('p.muted')?.remove();
+        const row = saleRow(scope, sale.id);
+        figures.prepend(row);
+        row.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+      })));
 
   await Promise.all([loadProducts(productSelect), loadSales(scope, figures)]);
 }

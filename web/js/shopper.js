@@ -29,8 +29,9 @@ function thumb(sale, product) {
   const url = product && product.imageUrl;
   if (url) return h('img', { class: 'thumb', src: url, alt: '', loading: 'lazy', referrerpolicy: 'no-referrer' });
   // A generated tile: the product's initial on a colour derived from its id.
-  let hue = 0;
-  for (const c of sale.productId || sale.id) hue = (hue * 31 + c.charCodeAt(0)) % 360;
+  let x = 2166136261; // FNV-1a: ids that differ in one digit still get far-apart colours
+  for (const c of sale.productId || sale.id) x = Math.imul(x ^ c.charCodeAt(0), 16777619);
+  const hue = (x >>> 0) % 360;
   const tile = h('div', { class: 'thumb tile', 'aria-hidden': 'true' }, (sale.productName || '?').trim().charAt(0).toUpperCase());
   tile.style.setProperty('--hue', String(hue));
   return tile;
