@@ -79,6 +79,23 @@ public sealed class ShopperPageTests
     }
 
     [Fact]
+    public void An_expired_access_token_is_refreshed_once_with_the_rotating_refresh_token()
+    {
+        _page.SignUp("Kim", $"kim-{Guid.NewGuid():N}@example.com", Password);
+        var before = (string?)_fixture.Driver.ExecuteScript("return JSON.parse(sessionStorage.getItem('flashsale.session')).refreshToken;");
+
+        // Spoil the access token and reload: the page's first call (/auth/me) gets 401, refreshes, retries.
+        _fixture.Driver.ExecuteScript(
+            "const s = JSON.parse(sessionStorage.getItem('flashsale.session')); s.accessToken = 'spoiled'; sessionStorage.setItem('flashsale.session', JSON.stringify(s));");
+        _fixture.Driver.Navigate().Refresh();
+
+        ShopPage.Until(() => _fixture.Driver.ExecuteScript("return JSON.parse(sessionStorage.getItem('flashsale.session') || 'null')?.refreshToken;") is string after && after != before,
+            "the refresh token to rotate");
+        Assert.StartsWith("Kim", _page.Text("current-user"), StringComparison.Ordinal);
+        Assert.NotEqual("spoiled", _fixture.Driver.ExecuteScript("return JSON.parse(sessionStorage.getItem('flashsale.session')).accessToken;"));
+    }
+
+    [Fact]
     public void Sign_up_shows_each_field_error_next_to_its_input()
     {
         _page.Go("#/signup");

@@ -25,7 +25,7 @@ export async function adminView(scope, main) {
         figures.querySelector('p.muted')?.remove();
         const row = saleRow(scope, sale.id);
         figures.prepend(row);
-        row.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+        row.scrollIntoView({ block: 'nearest' });
       })));
 
   await Promise.all([loadProducts(productSelect), loadSales(scope, figures)]);

@@ -311,6 +311,7 @@ function purchasePanel(scope, id, go) {
             orderCard(scope, order, { productName: s.productName, onChange: () => {} }),
             h('p', {}, h('a', { href: '#/orders' }, 'See all my orders →')));
           announce('Reserved. Pay before the reservation runs out.');
+          request('GET', `/api/v1/flash-sales/${id}`).then(putSale).catch(() => {}); // show our own units gone at once
           break;
         } catch (e) {
           if (!(e instanceof ApiError)) throw e;
