@@ -10,14 +10,22 @@ const fromLocalInput = (value) => (value ? new Date(value).toISOString() : null)
 const num = (v) => (v === '' || v == null ? null : Number(v));
 
 let auditAvailable = true; // false once the server says the audit endpoint does not exist
+let auditNote = null;
+function auditMissing() {
+  auditAvailable = false;
+  if (auditNote) auditNote.hidden = false;
+  for (const el of document.querySelectorAll('.audit')) el.hidden = true;
+}
 
 export async function adminView(scope, main) {
   const productSelect = h('select', { name: 'productId', id: 'sale-product', required: true, testid: 'sale-product' });
   const figures = h('div', { class: 'figures', testid: 'admin-sales', 'aria-live': 'off' });
+  auditNote = h('p', { class: 'muted small', testid: 'audit-unavailable', hidden: auditAvailable },
+    'The stock audit (reserved, paid, expired, cancelled) is not available on this server yet.');
 
   mount(main,
     h('section', { class: 'hero' }, h('h1', {}, 'Admin'), h('p', { class: 'muted' }, 'Products, sales and live figures.')),
-    h('section', { class: 'panel live-figures' }, h('h2', {}, 'Sales, live'), figures),
+    h('section', { class: 'panel live-figures' }, h('h2', {}, 'Sales, live'), auditNote, figures),
     h('div', { class: 'admin-grid' },
       productForm(() => loadProducts(productSelect)),
       saleForm(productSelect, (sale) => {
@@ -156,7 +164,7 @@ function saleRow(scope, id) {
   const price = h('span', { testid: 'admin-sale-price' });
   const stock = h('span', { testid: 'admin-sale-stock' });
   const when = h('span', { class: 'muted small' });
-  const audit = h('dl', { class: 'audit', testid: 'admin-sale-audit' });
+  const audit = h('dl', { class: 'audit', testid: 'admin-sale-audit', hidden: !auditAvailable });
   const edit = h('button', { type: 'button', class: 'btn small ghost', testid: 'admin-edit', 'aria-expanded': 'false' }, 'Edit');
   const editor = editForm(id, () => { editor.hidden = true; edit.setAttribute('aria-expanded', 'false'); });
   editor.hidden = true;
@@ -186,8 +194,8 @@ function saleRow(scope, id) {
       ].flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v))]),
       h('dt', {}, 'Books'), h('dd', { class: a.consistent ? 'ok' : 'bad', testid: 'audit-consistent' }, a.consistent ? 'consistent ✓' : 'INCONSISTENT ✗'));
     } catch (e) {
-      if (e.status === 404) auditAvailable = false; // the sale exists: the endpoint does not (yet)
-      mount(audit, h('dt', {}, 'Audit'), h('dd', { class: 'muted' }, auditAvailable ? 'unavailable' : 'not available on this server yet'));
+      if (e.status === 404) { auditMissing(); return; } // the sale exists: the endpoint does not (yet)
+      mount(audit, h('dt', {}, 'Audit'), h('dd', { class: 'muted' }, `unavailable (${e.message})`));
     }
   };
   const render = (s) => {

@@ -232,14 +232,16 @@ function purchasePanel(scope, id, go) {
 
     queueBox.hidden = !s.waitingRoom;
     if (s.waitingRoom) {
+      const closed = status === 'sold_out' || status === 'ended';
       join.hidden = !signedIn || inLine || status === 'ended' || status === 'sold_out';
-      ticket.hidden = position.hidden = eta.hidden = !inLine || admitted;
+      ticket.hidden = position.hidden = eta.hidden = !inLine || admitted || closed;
+      queueMsg.classList.toggle('closed', closed);
       if (status === 'sold_out') setText(queueMsg, 'Sold out: the line is closed, there is nothing left to wait for.');
       else if (status === 'ended') setText(queueMsg, 'This sale has ended.');
       else if (!signedIn) setText(queueMsg, 'This sale uses a waiting room: sign in to join the line.');
       else if (!inLine) setText(queueMsg, 'Buyers are let in in the order they join. Join the line to get your place.');
       else setText(queueMsg, '');
-      if (inLine && !admitted) {
+      if (inLine && !admitted && !closed) {
         setText(ticket, `Your ticket: #${q.ticket}`);
         const pos = q.position ?? q.ticket;
         setText(position, pos === 1 ? 'You are next in line' : `Position in line: ${pos}`);
@@ -249,7 +251,7 @@ function purchasePanel(scope, id, go) {
         const opens = status === 'upcoming' ? ' after the sale opens' : '';
         setText(eta, secs != null ? `Estimated wait: ${secs < 60 ? `${secs} s` : `about ${Math.ceil(secs / 60)} min`}${opens}` : '');
       }
-      turn.hidden = !(inLine && admitted) || status === 'sold_out' || status === 'ended';
+      turn.hidden = !(inLine && admitted) || closed;
       if (!turn.hidden) {
         const left = (q.admittedSeenAt || now()) + s.admissionWindowSeconds * 1000 - now();
         setText(turn, left > 0 ? `It's your turn! You have ${formatDuration(left)} to buy.` : 'Your turn has passed. Join the line again.');
