@@ -96,7 +96,11 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 }
 
-[CollectionDefinition(Name)]
+/// <summary>
+/// Runs on its own, after the parallel collections: Chromium plus a Kestrel host is the heaviest fixture,
+/// and on a 2-core machine it should neither slow the other tests' timing nor be slowed by them.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class BrowserGroup : ICollectionFixture<BrowserFixture>
 {
     public const string Name = "Browser";

@@ -114,13 +114,22 @@ function send(frame) {
   try { ws.send(JSON.stringify(frame)); } catch { /* the close handler reconnects */ }
 }
 
+let opening = false;
+
 export async function connect() {
   clearTimeout(reconnectTimer);
-  if (ws) return;
+  if (ws || opening) return; // one socket per page, even when sign-in and start-up both ask
   if (!accessToken()) { setState('polling'); return; } // the socket needs a signed-in shopper
   setState('connecting');
-  if (authTrouble) { authTrouble = false; await refresh(); }
-  const token = await freshAccessToken();
+  opening = true;
+  let token;
+  try {
+    if (authTrouble) { authTrouble = false; await refresh(); }
+    token = await freshAccessToken();
+  } finally {
+    opening = false;
+  }
+  if (ws) return;
   if (!token) { setState('polling'); return; }
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   // Browsers cannot set headers on a WebSocket: the API takes the token as a query parameter here only.

@@ -176,7 +176,8 @@ export async function saleView(scope, main, id, go) {
       lastStatus = status;
     }
     setText(countdown, countdownText(s));
-    setText(limit, `Up to ${s.perUserLimit} per shopper · reserve now, pay within ${Math.round(s.paymentWindowSeconds / 60)} min`);
+    const payWindow = s.paymentWindowSeconds < 120 ? `${s.paymentWindowSeconds} s` : `${Math.round(s.paymentWindowSeconds / 60)} min`;
+    setText(limit, `Up to ${s.perUserLimit} per shopper · reserve now, pay within ${payWindow}`);
     purchase.render(s, q || getQueue(id));
   };
   render(sale, getQueue(id));
