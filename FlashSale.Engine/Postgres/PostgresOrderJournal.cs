@@ -1,0 +1,267 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using System.Threading.Tasks.Sources;
+using FlashSale.Engine.Core;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace FlashSale.Engine.Postgres;
+
+/// <summary>Settings of <see cref="PostgresOrderJournal"/>.</summary>
+public sealed record PostgresOrderJournalOptions
+{
+    /// <summary>A commit takes queued batches until it holds at least this many rows (a batch is never split).</summary>
+    public int MaxRowsPerCommit { get; init; } = 50_000;
+
+    /// <summary>
+    /// When a commit would start with fewer than <see cref="LingerBelowRows"/> rows, wait this long first to gather
+    /// more. Zero never waits: under load batches pile up while the previous commit runs anyway.
+    /// </summary>
+    public TimeSpan Linger { get; init; } = TimeSpan.Zero;
+
+    /// <summary>See <see cref="Linger"/>.</summary>
+    public int LingerBelowRows { get; init; } = 256;
+}
+
+/// <summary>
+/// Group commit of accepted orders of every sale: <see cref="CommitAsync"/> queues the caller's batch and awaits a
+/// pooled completion; one writer loop takes everything queued and, in one transaction, binary-COPYs it into a
+/// temporary staging table, inserts the orders (<c>on conflict do nothing</c>, so a replay is a no-op) and one
+/// <c>reserved</c> ledger row per order actually inserted, commits, then completes every waiter. When the
+/// transaction fails, every waiter of that commit gets the exception and the next commit starts afresh.
+/// </summary>
+public sealed class PostgresOrderJournal : IOrderJournal, IAsyncDisposable
+{
+    private const string CreateStaging = """
+        create temporary table if not exists order_staging (
+            id uuid not null, sale_id uuid not null, user_id uuid not null, quantity integer not null,
+            price_cents bigint not null, idempotency_key text not null,
+            created_at timestamptz not null, expires_at timestamptz not null
+        ) on commit delete rows
+        """;
+
+    private const string Copy =
+        "copy order_staging (id, sale_id, user_id, quantity, price_cents, idempotency_key, created_at, expires_at) from stdin (format binary)";
+
+    private const string Insert = """
+        with inserted as (
+            insert into orders (id, flash_sale_id, user_id, quantity, unit_price, total_price, status,
+                                idempotency_key, created_at, expires_at, updated_at)
+            select id, sale_id, user_id, quantity, price_cents / 100.0, price_cents * quantity / 100.0, 'reserved',
+                   idempotency_key, created_at, expires_at, created_at
+            from order_staging
+            on conflict do nothing
+            returning id, flash_sale_id, quantity, created_at
+        )
+        insert into inventory_ledger (flash_sale_id, order_id, movement, quantity, created_at)
+        select flash_sale_id, id, 'reserved', quantity, created_at from inserted
+        on conflict do nothing
+        """;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly PostgresOrderJournalOptions _options;
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentQueue<Waiter> _pool = new();
+    private readonly Task _writer;
+    private NpgsqlConnection? _connection;
+    private long _inserted;
+    private long _commits;
+
+    public PostgresOrderJournal(NpgsqlDataSource dataSource, PostgresOrderJournalOptions? options = null)
+    {
+        _dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
+        _options = options ?? new PostgresOrderJournalOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxRowsPerCommit, 1);
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>Orders this journal inserted (replays of orders already present are not counted).</summary>
+    public long InsertedOrders => Interlocked.Read(ref _inserted);
+
+    /// <summary>Transactions this journal committed.</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>
+    /// Returns once every order of <paramref name="orders"/> is committed. The memory must stay untouched until
+    /// then. Cancellation is observed only before the batch is queued: a queued batch is committed or failed.
+    /// </summary>
+    public ValueTask CommitAsync(ReadOnlyMemory<AcceptedOrder> orders, CancellationToken cancellationToken)
+    {
+        if (orders.IsEmpty)
+        {
+            return ValueTask.CompletedTask;
+        }
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+        if (!_pool.TryDequeue(out var waiter))
+        {
+            waiter = new Waiter(_pool);
+        }
+        var task = waiter.Task;
+        if (!_queue.Writer.TryWrite(new Pending(orders, waiter)))
+        {
+            _pool.Enqueue(waiter);
+            return ValueTask.FromException(new ObjectDisposedException(nameof(PostgresOrderJournal)));
+        }
+        return task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<Pending>();
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            var rows = Drain(reader, batch, 0);
+            if (rows < _options.LingerBelowRows && _options.Linger > TimeSpan.Zero)
+            {
+                await Task.Delay(_options.Linger).ConfigureAwait(false);
+                rows = Drain(reader, batch, rows);
+            }
+            Exception? failure = null;
+            try
+            {
+                var inserted = await FlushAsync(batch).ConfigureAwait(false);
+                Interlocked.Add(ref _inserted, inserted);
+                Interlocked.Increment(ref _commits);
+            }
+#pragma warning disable CA1031 // every waiter of the failed commit gets the exception
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                failure = e;
+                await ResetConnectionAsync().ConfigureAwait(false);
+            }
+            foreach (var pending in batch)
+            {
+                pending.Waiter.Complete(failure);
+            }
+            batch.Clear();
+        }
+    }
+
+    private int Drain(ChannelReader<Pending> reader, List<Pending> batch, int rows)
+    {
+        while (rows < _options.MaxRowsPerCommit && reader.TryRead(out var pending))
+        {
+            batch.Add(pending);
+            rows += pending.Orders.Length;
+        }
+        return rows;
+    }
+
+    private async Task<int> FlushAsync(List<Pending> batch)
+    {
+        var connection = _connection;
+        if (connection is null)
+        {
+            connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
+            await using (var create = new NpgsqlCommand(CreateStaging, connection))
+            {
+                await create.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+            _connection = connection;
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await using (var importer = await connection.BeginBinaryImportAsync(Copy).ConfigureAwait(false))
+        {
+            foreach (var pending in batch)
+            {
+                foreach (var order in pending.Orders.Span)
+                {
+                    // Synchronous writes: they only touch the connection's buffer until it fills (then one send).
+                    importer.StartRow();
+                    importer.Write(order.OrderId, NpgsqlDbType.Uuid);
+                    importer.Write(order.SaleId, NpgsqlDbType.Uuid);
+                    importer.Write(order.UserId, NpgsqlDbType.Uuid);
+                    importer.Write(order.Quantity, NpgsqlDbType.Integer);
+                    importer.Write(order.UnitPriceCents, NpgsqlDbType.Bigint);
+                    importer.Write(order.IdempotencyKey, NpgsqlDbType.Text);
+                    importer.Write(FromUnixMs(order.CreatedAtUnixMs), NpgsqlDbType.TimestampTz);
+                    importer.Write(FromUnixMs(order.ExpiresAtUnixMs), NpgsqlDbType.TimestampTz);
+                }
+            }
+            await importer.CompleteAsync().ConfigureAwait(false);
+        }
+        int inserted;
+        await using (var insert = new NpgsqlCommand(Insert, connection, transaction))
+        {
+            inserted = await insert.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+        await transaction.CommitAsync().ConfigureAwait(false);
+        return inserted;
+    }
+
+    private async Task ResetConnectionAsync()
+    {
+        var connection = _connection;
+        _connection = null;
+        if (connection is not null)
+        {
+            try
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // a broken connection may fail to close; the next commit opens a new one
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+    }
+
+    private static DateTime FromUnixMs(long ms) => new(DateTime.UnixEpoch.Ticks + (ms * TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
+
+    private readonly record struct Pending(ReadOnlyMemory<AcceptedOrder> Orders, Waiter Waiter);
+
+    /// <summary>A reusable completion: one per in-flight <see cref="CommitAsync"/>, back to the pool once awaited.</summary>
+    private sealed class Waiter(ConcurrentQueue<Waiter> pool) : IValueTaskSource
+    {
+        private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+
+        public ValueTask Task => new(this, _core.Version);
+
+        public void Complete(Exception? failure)
+        {
+            if (failure is null)
+            {
+                _core.SetResult(true);
+            }
+            else
+            {
+                _core.SetException(failure);
+            }
+        }
+
+        public void GetResult(short token)
+        {
+            try
+            {
+                _core.GetResult(token);
+            }
+            finally
+            {
+                _core.Reset();
+                pool.Enqueue(this);
+            }
+        }
+
+        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
+    }
+}
