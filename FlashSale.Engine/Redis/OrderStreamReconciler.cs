@@ -1,10 +1,16 @@
 using System.Globalization;
 using FlashSale.Engine.Core;
+using FlashSale.Engine.Postgres;
 using StackExchange.Redis;
 
 namespace FlashSale.Engine.Redis;
 
 /// <summary>What one reconciliation pass did.</summary>
+/// <param name="Sales">Registered sales walked.</param>
+/// <param name="EntriesCommitted">Stream entries written through the journal (those PostgreSQL already held are skipped when the journal can tell).</param>
+/// <param name="EntriesTrimmed">Stream entries removed after their commit.</param>
+/// <param name="MalformedEntries">Entries that could not be read as an order (trimmed with the rest).</param>
+/// <param name="SalesRetired">Ended sales with an empty stream dropped from the global set.</param>
 public readonly record struct ReconcileResult(int Sales, int EntriesCommitted, int EntriesTrimmed, int MalformedEntries, int SalesRetired);
 
 /// <summary>
@@ -84,6 +90,11 @@ public sealed class OrderStreamReconciler
                 {
                     malformed++;
                 }
+            }
+            if (orders.Count > 0 && _journal is IOrderLookup lookup)
+            {
+                var present = await lookup.FindExistingAsync(orders.ConvertAll(o => o.OrderId), cancellationToken).ConfigureAwait(false);
+                orders.RemoveAll(o => present.Contains(o.OrderId));
             }
             if (orders.Count > 0)
             {

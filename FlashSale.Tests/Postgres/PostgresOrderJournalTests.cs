@@ -14,10 +14,12 @@ public sealed class PostgresOrderJournalTests(TestDatabase database) : IClassFix
             Guid.NewGuid().ToString("N"), created, created + 600_000);
     }
 
-    [Fact]
-    public async Task A_committed_batch_is_in_postgres_as_reserved_orders_with_prices_and_times()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_committed_batch_is_in_postgres_as_reserved_orders_with_prices_and_times(bool directCopy)
     {
-        await using var journal = new PostgresOrderJournal(database.DataSource);
+        await using var journal = new PostgresOrderJournal(database.DataSource, new PostgresOrderJournalOptions { DirectCopy = directCopy });
         var sale = Guid.NewGuid();
         var orders = new[] { Order(sale, 2, 1999), Order(sale, 1, 5) };
 
@@ -41,25 +43,40 @@ public sealed class PostgresOrderJournalTests(TestDatabase database) : IClassFix
         Assert.Equal(0.05m, rows.Single(r => r.Id == orders[1].OrderId).UnitPrice);
     }
 
-    [Fact]
-    public async Task Committing_the_same_orders_again_is_a_no_op_with_one_reserved_ledger_row_per_order()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Committing_the_same_orders_again_is_a_no_op_with_one_reserved_ledger_row_per_order(bool directCopy)
     {
-        await using var journal = new PostgresOrderJournal(database.DataSource);
+        await using var journal = new PostgresOrderJournal(database.DataSource, new PostgresOrderJournalOptions { DirectCopy = directCopy });
         var sale = Guid.NewGuid();
         var orders = Enumerable.Range(0, 50).Select(_ => Order(sale, 3)).ToArray();
+        var later = Enumerable.Range(0, 5).Select(_ => Order(sale, 3)).ToArray();
 
         await journal.CommitAsync(orders, CancellationToken.None);
         await journal.CommitAsync(orders, CancellationToken.None);
-        await journal.CommitAsync(orders.Concat(orders).ToArray(), CancellationToken.None); // duplicates in one commit too
+        await journal.CommitAsync(orders.Concat(orders).Concat(later).ToArray(), CancellationToken.None); // duplicates and new ones in one commit
 
         await using var connection = await database.DataSource.OpenConnectionAsync();
-        Assert.Equal(50, await connection.ExecuteScalarAsync<long>("select count(*) from orders where flash_sale_id = @sale", new { sale }));
+        Assert.Equal(55, await connection.ExecuteScalarAsync<long>("select count(*) from orders where flash_sale_id = @sale", new { sale }));
         var ledger = (await connection.QueryAsync<(Guid OrderId, string Movement, int Quantity)>(
             "select order_id, movement, quantity from inventory_ledger where flash_sale_id = @sale", new { sale })).ToList();
-        Assert.Equal(50, ledger.Count);
+        Assert.Equal(55, ledger.Count);
         Assert.All(ledger, l => Assert.Equal(("reserved", 3), (l.Movement, l.Quantity)));
-        Assert.Equal(orders.Select(o => o.OrderId).Order(), ledger.Select(l => l.OrderId).Order());
-        Assert.Equal(50, journal.InsertedOrders);
+        Assert.Equal(orders.Concat(later).Select(o => o.OrderId).Order(), ledger.Select(l => l.OrderId).Order());
+        Assert.Equal(55, journal.InsertedOrders);
+    }
+
+    [Fact]
+    public async Task The_lookup_tells_which_orders_are_already_committed()
+    {
+        await using var journal = new PostgresOrderJournal(database.DataSource);
+        var committed = Order(Guid.NewGuid());
+        await journal.CommitAsync(new[] { committed }, CancellationToken.None);
+
+        var present = await journal.FindExistingAsync([committed.OrderId, Guid.NewGuid()], CancellationToken.None);
+
+        Assert.Equal([committed.OrderId], present);
     }
 
     [Fact]
@@ -76,10 +93,12 @@ public sealed class PostgresOrderJournalTests(TestDatabase database) : IClassFix
         Assert.True(journal.Commits < 200, $"expected fewer commits than batches, got {journal.Commits}");
     }
 
-    [Fact]
-    public async Task A_failed_commit_faults_its_waiters_and_the_journal_keeps_working()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_failed_commit_faults_its_waiters_and_the_journal_keeps_working(bool directCopy)
     {
-        await using var journal = new PostgresOrderJournal(database.DataSource);
+        await using var journal = new PostgresOrderJournal(database.DataSource, new PostgresOrderJournalOptions { DirectCopy = directCopy, Writers = 1 });
         var sale = Guid.NewGuid();
         var bad = Order(sale, quantity: 0); // violates the quantity check: the whole transaction fails
 
