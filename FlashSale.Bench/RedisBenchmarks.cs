@@ -2,7 +2,6 @@ using BenchmarkDotNet.Attributes;
 using FlashSale.Engine.Core;
 using FlashSale.Engine.Postgres;
 using FlashSale.Engine.Redis;
-using Npgsql;
 using StackExchange.Redis;
 
 namespace FlashSale.Bench;
@@ -21,7 +20,6 @@ public class RedisLuaBatchBenchmarks
     private const int KeyCount = 65_536;
 
     private ConnectionMultiplexer _redis = null!;
-    private NpgsqlDataSource _unused = null!;
     private RedisStockAuthority _authority = null!;
     private SaleDefinition _sale = null!;
     private Guid[] _users = null!;
@@ -41,9 +39,8 @@ public class RedisLuaBatchBenchmarks
     {
         var address = Environment.GetEnvironmentVariable("FLASHSALE_BENCH_REDIS") ?? "127.0.0.1:6379";
         _redis = await ConnectionMultiplexer.ConnectAsync(address);
-        // The reader is only used to rebuild a lost sale; the benchmark's sale is new, so it never reads.
-        _unused = NpgsqlDataSource.Create("Host=127.0.0.1;Database=unused");
-        _authority = new RedisStockAuthority(_redis, new PostgresSaleStateReader(_unused),
+        // The benchmark's sale is new: its durable state is empty, no PostgreSQL needed.
+        _authority = new RedisStockAuthority(_redis, new NoOrders(),
             new FlashSaleRedisOptions { SalesSetKey = "flashsale:bench:sales" });
         await _authority.LoadScriptsAsync();
         _sale = new SaleDefinition(Guid.CreateVersion7(), 1999, 1_000_000_000, 1_000_000_000,
@@ -65,7 +62,6 @@ public class RedisLuaBatchBenchmarks
         await db.KeyDeleteAsync([.. RedisSaleKeys.For(_sale.SaleId).All]);
         await db.SetRemoveAsync("flashsale:bench:sales", _sale.SaleId.ToString("D"));
         await _redis.DisposeAsync();
-        await _unused.DisposeAsync();
     }
 
     private PurchaseRequest Next()
@@ -109,6 +105,12 @@ public class RedisLuaBatchBenchmarks
             _batch[i] = Next();
         }
         await _authority.DecideAsync(_sale, _batch, _decisions, NowMs(), CancellationToken.None);
+    }
+
+    private sealed class NoOrders : IDurableOrderSource
+    {
+        public Task<IReadOnlyList<DurableOrder>> ReadOrdersAsync(Guid saleId, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<DurableOrder>>([]);
     }
 
     private static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();

@@ -26,8 +26,15 @@ public readonly record struct DurableOrder(
     public bool HoldsUnits => Status is DurableOrderStatus.Reserved or DurableOrderStatus.Paid;
 }
 
+/// <summary>Where the Redis stock authority reads a sale's durable orders from when it (re)builds the sale's state.</summary>
+public interface IDurableOrderSource
+{
+    /// <summary>Every order of the sale, whatever its status, in one snapshot.</summary>
+    Task<IReadOnlyList<DurableOrder>> ReadOrdersAsync(Guid saleId, CancellationToken cancellationToken);
+}
+
 /// <summary>Reads what the Redis stock authority needs to rebuild a sale's state from PostgreSQL.</summary>
-public sealed class PostgresSaleStateReader(NpgsqlDataSource dataSource)
+public sealed class PostgresSaleStateReader(NpgsqlDataSource dataSource) : IDurableOrderSource
 {
     private readonly NpgsqlDataSource _dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
 

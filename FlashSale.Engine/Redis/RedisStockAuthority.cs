@@ -20,7 +20,7 @@ public sealed class RedisStockAuthority : IStockAuthority
     private const int RequestBytes = 2 * IdBytes;
 
     private readonly IConnectionMultiplexer _redis;
-    private readonly PostgresSaleStateReader _durable;
+    private readonly IDurableOrderSource _durable;
     private readonly FlashSaleRedisOptions _options;
     private readonly ConcurrentDictionary<Guid, RedisSaleKeys> _keys = new();
     private readonly RedisScript _decide = new(LuaScripts.Decide);
@@ -28,7 +28,7 @@ public sealed class RedisStockAuthority : IStockAuthority
     private readonly RedisScript _return = new(LuaScripts.ReturnUnits);
     private readonly RedisScript _update = new(LuaScripts.Update);
 
-    public RedisStockAuthority(IConnectionMultiplexer redis, PostgresSaleStateReader durable, FlashSaleRedisOptions? options = null)
+    public RedisStockAuthority(IConnectionMultiplexer redis, IDurableOrderSource durable, FlashSaleRedisOptions? options = null)
     {
         _redis = redis ?? throw new ArgumentNullException(nameof(redis));
         _durable = durable ?? throw new ArgumentNullException(nameof(durable));
