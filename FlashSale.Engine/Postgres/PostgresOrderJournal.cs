@@ -37,9 +37,13 @@ public sealed record PostgresOrderJournalOptions
 
 /// <summary>
 /// Group commit of accepted orders of every sale: <see cref="CommitAsync"/> queues the caller's batch and awaits a
-/// pooled completion; one writer loop takes everything queued and, in one transaction, binary-COPYs it into a
-/// temporary staging table, inserts the orders (<c>on conflict do nothing</c>, so a replay is a no-op) and one
-/// <c>reserved</c> ledger row per order actually inserted, commits, then completes every waiter. When the
+/// pooled completion; each writer loop (<see cref="PostgresOrderJournalOptions.Writers"/>, own connection) takes
+/// everything queued up to a row limit and writes it in ONE transaction: binary COPY straight into <c>orders</c> and
+/// <c>inventory_ledger</c> (one <c>reserved</c> row per order); when an order of that commit is already present
+/// (a replay from the reconciler or a repeated Idempotency-Key) the transaction fails on the unique key and the
+/// commit is redone the idempotent way: binary COPY into a temporary staging table, then
+/// <c>insert … select … on conflict do nothing returning …</c> feeding the ledger insert, so only orders actually
+/// inserted get their ledger row. Every waiter of the commit is completed after COMMIT returns; when the
 /// transaction fails, every waiter of that commit gets the exception and the next commit starts afresh.
 /// </summary>
 public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDisposable
