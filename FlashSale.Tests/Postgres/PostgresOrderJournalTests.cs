@@ -68,6 +68,21 @@ public sealed class PostgresOrderJournalTests(TestDatabase database) : IClassFix
     }
 
     [Fact]
+    public async Task The_same_orders_committed_by_many_concurrent_callers_land_once_each()
+    {
+        await using var journal = new PostgresOrderJournal(database.DataSource, new PostgresOrderJournalOptions { Writers = 2 });
+        var sale = Guid.NewGuid();
+        var orders = Enumerable.Range(0, 500).Select(_ => Order(sale)).ToArray();
+
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(async () => await journal.CommitAsync(orders, CancellationToken.None))));
+
+        await using var connection = await database.DataSource.OpenConnectionAsync();
+        Assert.Equal(500, await connection.ExecuteScalarAsync<long>("select count(*) from orders where flash_sale_id = @sale", new { sale }));
+        Assert.Equal(500, await connection.ExecuteScalarAsync<long>("select count(*) from inventory_ledger where flash_sale_id = @sale", new { sale }));
+        Assert.Equal(500, journal.InsertedOrders);
+    }
+
+    [Fact]
     public async Task The_lookup_tells_which_orders_are_already_committed()
     {
         await using var journal = new PostgresOrderJournal(database.DataSource);

@@ -150,6 +150,58 @@ public sealed class RedisRecoveryTests(RedisConnection redis, TestDatabase datab
     }
 
     [Fact]
+    public async Task Two_reconcilers_running_at_once_write_each_order_exactly_once_and_empty_the_stream()
+    {
+        var options = redis.PrivateOptions() with { ReconcileChunkSize = 50 };
+        var authority = redis.Authority(database.DataSource, options: options);
+        var sales = new[] { redis.NewSale(stock: 1_000, perUserLimit: 5), redis.NewSale(stock: 1_000, perUserLimit: 5) };
+        var accepted = 0;
+        foreach (var sale in sales)
+        {
+            await authority.EnsureInitializedAsync(sale, CancellationToken.None);
+            for (var b = 0; b < 4; b++)
+            {
+                var decisions = await authority.DecideAsync(sale, Now, Enumerable.Range(0, 100).Select(_ => Request(sale, Guid.NewGuid())).ToArray());
+                accepted += decisions.Count(d => d.Status == PurchaseStatus.Accepted);
+            }
+        }
+        await using var firstJournal = new PostgresOrderJournal(database.DataSource);
+        await using var secondJournal = new PostgresOrderJournal(database.DataSource);
+        await using var otherConnection = await RedisConnection.ConnectAsync();
+
+        await Task.WhenAll(
+            new OrderStreamReconciler(redis.Multiplexer, firstJournal, options).ReconcileOnceAsync(CancellationToken.None),
+            new OrderStreamReconciler(otherConnection, secondJournal, options).ReconcileOnceAsync(CancellationToken.None));
+
+        Assert.Equal(800, accepted);
+        await using var connection = await database.DataSource.OpenConnectionAsync();
+        foreach (var sale in sales)
+        {
+            Assert.Equal(400, await CountOrdersAsync(sale.SaleId));
+            Assert.Equal(400, await connection.ExecuteScalarAsync<long>(
+                "select count(*) from inventory_ledger where flash_sale_id = @saleId", new { saleId = sale.SaleId }));
+            Assert.Equal(0, await redis.Database.StreamLengthAsync(RedisSaleKeys.For(sale.SaleId).Orders));
+        }
+    }
+
+    [Fact]
+    public async Task A_sale_ended_long_ago_with_an_empty_stream_is_dropped_from_the_reconciler_set()
+    {
+        var options = redis.PrivateOptions() with { RetireEndedSalesAfter = TimeSpan.FromMinutes(1) };
+        var authority = redis.Authority(database.DataSource, options: options);
+        var ended = redis.NewSale(startsAt: DateTimeOffset.UtcNow.AddHours(-3), endsAt: DateTimeOffset.UtcNow.AddHours(-2));
+        var live = redis.NewSale();
+        await authority.EnsureInitializedAsync(ended, CancellationToken.None);
+        await authority.EnsureInitializedAsync(live, CancellationToken.None);
+        await using var journal = new PostgresOrderJournal(database.DataSource);
+
+        var result = await new OrderStreamReconciler(redis.Multiplexer, journal, options).ReconcileOnceAsync(CancellationToken.None);
+
+        Assert.Equal(1, result.SalesRetired);
+        Assert.Equal([(RedisValue)live.SaleId.ToString("D")], await redis.Database.SetMembersAsync(options.SalesSetKey));
+    }
+
+    [Fact]
     public async Task The_reconciler_leaves_entries_younger_than_its_minimum_age_for_a_later_pass()
     {
         var sale = redis.NewSale(stock: 10);
