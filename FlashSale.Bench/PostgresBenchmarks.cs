@@ -1,0 +1,220 @@
+using System.Globalization;
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using FlashSale.Engine.Core;
+using FlashSale.Engine.Postgres;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace FlashSale.Bench;
+
+/// <summary>
+/// Writing a batch of accepted orders to PostgreSQL: multi-row INSERT (1,000 rows per statement, one transaction)
+/// against binary COPY straight into <c>orders</c>, and against the order journal's whole path (binary COPY into
+/// <c>orders</c> and <c>inventory_ledger</c> in one transaction; or, when a replay is in the commit, binary COPY into a
+/// staging table, <c>insert … on conflict do nothing</c> and one ledger row per inserted order). Real PostgreSQL
+/// (FLASHSALE_BENCH_POSTGRES, default the flashsale account on 127.0.0.1:5432); the suite creates its own database
+/// and drops it afterwards. Every invocation writes new order ids.
+/// </summary>
+[MemoryDiagnoser]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "BenchmarkDotNet disposes in [GlobalCleanup].")]
+public class PostgresOrderCopyBenchmarks
+{
+    // The orders and inventory_ledger tables exactly as in FlashSale.Host/Infrastructure/Migrations/0001_initial.sql.
+    private const string Schema = """
+        create table orders (
+            id              uuid primary key,
+            flash_sale_id   uuid not null,
+            user_id         uuid not null,
+            quantity        integer not null check (quantity > 0),
+            unit_price      numeric(12, 2) not null check (unit_price >= 0),
+            total_price     numeric(12, 2) not null check (total_price >= 0),
+            status          text not null check (status in ('reserved', 'paid', 'expired', 'cancelled')),
+            idempotency_key text not null,
+            created_at      timestamptz not null,
+            expires_at      timestamptz not null,
+            updated_at      timestamptz not null,
+            unique (user_id, flash_sale_id, idempotency_key)
+        );
+        create index orders_user_created on orders (user_id, created_at desc);
+        create index orders_sale on orders (flash_sale_id);
+        create index orders_reserved_expiry on orders (expires_at) where status = 'reserved';
+        create table inventory_ledger (
+            id            bigint generated always as identity primary key,
+            flash_sale_id uuid not null,
+            order_id      uuid null,
+            movement      text not null check (movement in ('sale_created', 'reserved', 'paid', 'expired', 'cancelled', 'returned', 'adjusted')),
+            quantity      integer not null,
+            created_at    timestamptz not null
+        );
+        create index inventory_ledger_sale on inventory_ledger (flash_sale_id);
+        create unique index inventory_ledger_once on inventory_ledger (order_id, movement) where order_id is not null;
+        """;
+
+    private const int InsertChunk = 1_000;
+
+    private string _admin = "";
+    private string _database = "";
+    private NpgsqlDataSource _dataSource = null!;
+    private PostgresOrderJournal _journal = null!;
+    private PostgresOrderJournal _stagedJournal = null!;
+    private AcceptedOrder[] _orders = null!;
+    private readonly Guid _sale = Guid.CreateVersion7();
+    private long _sequence;
+
+    [Params(1_000, 10_000)]
+    public int Rows { get; set; }
+
+    [GlobalSetup]
+    public async Task SetupAsync()
+    {
+        _admin = Environment.GetEnvironmentVariable("FLASHSALE_BENCH_POSTGRES")
+            ?? "Host=127.0.0.1;Port=5432;Username=flashsale;Password=flashsale;Database=flashsale";
+        _database = $"flashsale_bench_{Guid.NewGuid():N}";
+        await using (var admin = new NpgsqlConnection(_admin))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"create database {_database}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+        _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(_admin) { Database = _database }.ConnectionString);
+        await using (var schema = _dataSource.CreateCommand(Schema))
+        {
+            await schema.ExecuteNonQueryAsync();
+        }
+        _journal = new PostgresOrderJournal(_dataSource);
+        _stagedJournal = new PostgresOrderJournal(_dataSource, new PostgresOrderJournalOptions { DirectCopy = false, Writers = 1 });
+        _orders = new AcceptedOrder[Rows];
+    }
+
+    [GlobalCleanup]
+    public async Task CleanupAsync()
+    {
+        await _journal.DisposeAsync();
+        await _stagedJournal.DisposeAsync();
+        await _dataSource.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = new NpgsqlConnection(_admin);
+        await admin.OpenAsync();
+        // An autovacuum worker may still be in the database (heavy inserts wake it); a non-superuser cannot
+        // terminate it, so wait for it to finish.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var drop = new NpgsqlCommand($"drop database if exists {_database} with (force)", admin);
+                await drop.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege && attempt < 60)
+            {
+                await Task.Delay(500);
+            }
+        }
+    }
+
+    /// <summary>Fresh, increasing order and user ids for the next batch (a few ns per row, the same for every method).</summary>
+    private AcceptedOrder[] NextOrders()
+    {
+        var created = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        for (var i = 0; i < _orders.Length; i++)
+        {
+            var n = ++_sequence;
+            _orders[i] = new AcceptedOrder(
+                new Guid((int)(n >> 32), (short)(n >> 16), (short)n, 1, 0, 0, 0, 0, 0, 0, 0),
+                _sale,
+                new Guid((int)(n >> 32), (short)(n >> 16), (short)n, 2, 0, 0, 0, 0, 0, 0, 0),
+                1,
+                1999,
+                "k",
+                created,
+                created + 600_000);
+        }
+        return _orders;
+    }
+
+    [Benchmark(Baseline = true, Description = "multi-row INSERT (1,000 rows per statement)")]
+    public async Task MultiRowInsert()
+    {
+        var orders = NextOrders();
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        for (var start = 0; start < orders.Length; start += InsertChunk)
+        {
+            var count = Math.Min(InsertChunk, orders.Length - start);
+            var sql = new StringBuilder(
+                "insert into orders (id, flash_sale_id, user_id, quantity, unit_price, total_price, status, idempotency_key, created_at, expires_at, updated_at) values ");
+            await using var command = new NpgsqlCommand { Connection = connection, Transaction = transaction };
+            for (var i = 0; i < count; i++)
+            {
+                var o = orders[start + i];
+                var p = i * 8;
+                if (i > 0)
+                {
+                    sql.Append(',');
+                }
+                sql.Append(CultureInfo.InvariantCulture,
+                    $"(${p + 1}, ${p + 2}, ${p + 3}, ${p + 4}, ${p + 5}, ${p + 5} * ${p + 4}, 'reserved', ${p + 6}, ${p + 7}, ${p + 8}, ${p + 7})");
+                command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = o.OrderId });
+                command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = o.SaleId });
+                command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = o.UserId });
+                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = o.Quantity });
+                command.Parameters.Add(new NpgsqlParameter<decimal> { TypedValue = o.UnitPriceCents / 100m });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = o.IdempotencyKey });
+                command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = FromUnixMs(o.CreatedAtUnixMs) });
+                command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = FromUnixMs(o.ExpiresAtUnixMs) });
+            }
+            sql.Append(" on conflict do nothing");
+            command.CommandText = sql.ToString();
+            await command.ExecuteNonQueryAsync();
+        }
+        await transaction.CommitAsync();
+    }
+
+    [Benchmark(Description = "binary COPY straight into orders")]
+    public async Task BinaryCopy()
+    {
+        var orders = NextOrders();
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var importer = await connection.BeginBinaryImportAsync(
+            "copy orders (id, flash_sale_id, user_id, quantity, unit_price, total_price, status, idempotency_key, created_at, expires_at, updated_at) from stdin (format binary)");
+        foreach (var o in orders)
+        {
+            var created = FromUnixMs(o.CreatedAtUnixMs);
+            importer.StartRow();
+            importer.Write(o.OrderId, NpgsqlDbType.Uuid);
+            importer.Write(o.SaleId, NpgsqlDbType.Uuid);
+            importer.Write(o.UserId, NpgsqlDbType.Uuid);
+            importer.Write(o.Quantity, NpgsqlDbType.Integer);
+            importer.Write(o.UnitPriceCents / 100m, NpgsqlDbType.Numeric);
+            importer.Write(o.UnitPriceCents * o.Quantity / 100m, NpgsqlDbType.Numeric);
+            importer.Write("reserved", NpgsqlDbType.Text);
+            importer.Write(o.IdempotencyKey, NpgsqlDbType.Text);
+            importer.Write(created, NpgsqlDbType.TimestampTz);
+            importer.Write(FromUnixMs(o.ExpiresAtUnixMs), NpgsqlDbType.TimestampTz);
+            importer.Write(created, NpgsqlDbType.TimestampTz);
+        }
+        await importer.CompleteAsync();
+    }
+
+    [Benchmark(Description = "order journal: COPY into orders + ledger (one caller)")]
+    public async Task JournalCommit() => await _journal.CommitAsync(NextOrders(), CancellationToken.None);
+
+    [Benchmark(Description = "order journal, staging only: COPY to staging + insert on conflict + ledger")]
+    public async Task JournalCommitStaged() => await _stagedJournal.CommitAsync(NextOrders(), CancellationToken.None);
+
+    [Benchmark(Description = "order journal: the same rows from 10 concurrent callers (2 writers)")]
+    public async Task JournalCommitTenCallers()
+    {
+        var orders = NextOrders();
+        var share = orders.Length / 10;
+        var commits = new Task[10];
+        for (var i = 0; i < 10; i++)
+        {
+            commits[i] = _journal.CommitAsync(orders.AsMemory(i * share, share), CancellationToken.None).AsTask();
+        }
+        await Task.WhenAll(commits);
+    }
+
+    private static DateTime FromUnixMs(long ms) => new(DateTime.UnixEpoch.Ticks + (ms * TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
+}

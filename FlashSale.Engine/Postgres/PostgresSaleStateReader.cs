@@ -1,0 +1,101 @@
+using FlashSale.Engine.Core;
+using Npgsql;
+
+namespace FlashSale.Engine.Postgres;
+
+/// <summary>The status of an order as PostgreSQL holds it.</summary>
+public enum DurableOrderStatus : byte
+{
+    Reserved = 0,
+    Paid = 1,
+    Expired = 2,
+    Cancelled = 3,
+}
+
+/// <summary>One order of a sale as PostgreSQL holds it (what a Redis rebuild starts from).</summary>
+public readonly record struct DurableOrder(
+    Guid OrderId,
+    Guid UserId,
+    int Quantity,
+    long UnitPriceCents,
+    string IdempotencyKey,
+    long CreatedAtUnixMs,
+    DurableOrderStatus Status)
+{
+    /// <summary>True while the order holds its units (reserved or paid).</summary>
+    public bool HoldsUnits => Status is DurableOrderStatus.Reserved or DurableOrderStatus.Paid;
+}
+
+/// <summary>Where the Redis stock authority reads a sale's durable orders from when it (re)builds the sale's state.</summary>
+public interface IDurableOrderSource
+{
+    /// <summary>Every order of the sale, whatever its status, in one snapshot.</summary>
+    Task<IReadOnlyList<DurableOrder>> ReadOrdersAsync(Guid saleId, CancellationToken cancellationToken);
+}
+
+/// <summary>Reads what the Redis stock authority needs to rebuild a sale's state from PostgreSQL.</summary>
+public sealed class PostgresSaleStateReader(NpgsqlDataSource dataSource) : IDurableOrderSource
+{
+    private readonly NpgsqlDataSource _dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
+
+    /// <summary>Every order of the sale, whatever its status, in one snapshot.</summary>
+    public async Task<IReadOnlyList<DurableOrder>> ReadOrdersAsync(Guid saleId, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(
+            """
+            select id, user_id, quantity, (unit_price * 100)::bigint, idempotency_key,
+                   (extract(epoch from created_at) * 1000)::bigint, status
+            from orders where flash_sale_id = $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = saleId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var orders = new List<DurableOrder>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            orders.Add(new DurableOrder(
+                reader.GetGuid(0),
+                reader.GetGuid(1),
+                reader.GetInt32(2),
+                reader.GetInt64(3),
+                reader.GetString(4),
+                reader.GetInt64(5),
+                ParseStatus(reader.GetString(6))));
+        }
+        return orders;
+    }
+
+    /// <summary>The sale as the engine needs it, or null when PostgreSQL has no such sale.</summary>
+    public async Task<SaleDefinition?> ReadSaleAsync(Guid saleId, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(
+            """
+            select (sale_price * 100)::bigint, total_stock, per_user_limit, starts_at, ends_at,
+                   payment_window_seconds, waiting_room
+            from flash_sales where id = $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = saleId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+        return new SaleDefinition(
+            saleId,
+            reader.GetInt64(0),
+            reader.GetInt32(1),
+            reader.GetInt32(2),
+            new DateTimeOffset(reader.GetDateTime(3), TimeSpan.Zero),
+            new DateTimeOffset(reader.GetDateTime(4), TimeSpan.Zero),
+            reader.GetInt32(5),
+            reader.GetBoolean(6));
+    }
+
+    private static DurableOrderStatus ParseStatus(string status) => status switch
+    {
+        "reserved" => DurableOrderStatus.Reserved,
+        "paid" => DurableOrderStatus.Paid,
+        "expired" => DurableOrderStatus.Expired,
+        "cancelled" => DurableOrderStatus.Cancelled,
+        _ => throw new InvalidDataException($"Unknown order status '{status}'."),
+    };
+}

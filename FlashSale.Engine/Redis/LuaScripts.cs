@@ -1,0 +1,128 @@
+namespace FlashSale.Engine.Redis;
+
+/// <summary>The Lua scripts of the Redis stock authority. Every key a script touches is passed in KEYS.</summary>
+internal static class LuaScripts
+{
+    /// <summary>
+    /// Decides a batch of purchases in order.
+    /// KEYS: 1 meta, 2 stock, 3 users, 4 idem, 5 orders stream, 6 admitted zset.
+    /// ARGV: 1 now (unix ms), then four per request: user (N), quantity, Idempotency-Key, order id (N).
+    /// Reply: {-1} when the sale's meta is missing; otherwise {remainingStock, unitPriceCents, codes, replay...}
+    /// where codes holds one byte per request: '0' accepted, '1' sold out, '2' limit reached, '3' sale not active,
+    /// '4' not admitted, '7' invalid quantity, 'A' replayed acceptance, 'S' replayed sold out, 'L' replayed limit;
+    /// for every 'A', in order, one replay element "A&lt;order N&gt;|qty|priceCents|createdAtMs".
+    /// </summary>
+    public const string Decide = """
+        local m = redis.call('HMGET', KEYS[1], 'price', 'starts', 'ends', 'limit', 'pw', 'wr')
+        if not m[1] then return {-1} end
+        local nowstr = ARGV[1]
+        local now = tonumber(nowstr)
+        local price = m[1]
+        local open = now >= tonumber(m[2]) and now < tonumber(m[3])
+        local limit = tonumber(m[4])
+        local expires = string.format('%.0f', now + tonumber(m[5]) * 1000)
+        local room = m[6] == '1'
+        local stock = tonumber(redis.call('GET', KEYS[2]) or '0')
+        local before = stock
+        local codes = {}
+        local out = {0, tonumber(price), ''}
+        local r = 3
+        for i = 1, (#ARGV - 1) / 4 do
+          local j = i * 4 - 2
+          local user = ARGV[j]
+          local qs = ARGV[j + 1]
+          local key = ARGV[j + 2]
+          local field = user .. '|' .. key
+          local seen = redis.call('HGET', KEYS[4], field)
+          if seen then
+            local c = string.sub(seen, 1, 1)
+            codes[i] = c
+            if c == 'A' then r = r + 1; out[r] = seen end
+          elseif not open then
+            codes[i] = '3'
+          else
+            local q = tonumber(qs)
+            if not q or q < 1 or q ~= math.floor(q) then
+              codes[i] = '7'
+            elseif room and tonumber(redis.call('ZSCORE', KEYS[6], user) or '0') < now then
+              codes[i] = '4'
+            else
+              local had = tonumber(redis.call('HGET', KEYS[3], user) or '0')
+              if had + q > limit then
+                codes[i] = '2'
+                redis.call('HSET', KEYS[4], field, 'L')
+              elseif q > stock then
+                codes[i] = '1'
+                redis.call('HSET', KEYS[4], field, 'S')
+              else
+                stock = stock - q
+                local oid = ARGV[j + 3]
+                redis.call('HSET', KEYS[3], user, had + q)
+                redis.call('HSET', KEYS[4], field, 'A' .. oid .. '|' .. qs .. '|' .. price .. '|' .. nowstr)
+                redis.call('XADD', KEYS[5], '*', 'o', oid, 'u', user, 'q', qs, 'p', price, 'c', nowstr, 'e', expires, 'k', key)
+                codes[i] = '0'
+              end
+            end
+          end
+        end
+        if stock ~= before then redis.call('SET', KEYS[2], stock) end
+        out[1] = stock
+        out[3] = table.concat(codes)
+        return out
+        """;
+
+    /// <summary>
+    /// Installs a sale's state only when its meta is absent (never resets a live sale).
+    /// KEYS: 1 meta, 2 stock, 3 users, 4 idem, 5 returned.
+    /// ARGV: 1 price, 2 starts, 3 ends, 4 limit, 5 total, 6 pw, 7 wr, 8 stock, 9 user count, 10 idem count,
+    /// 11 returned count, then user/units pairs, idem field/outcome pairs, returned order ids.
+    /// Reply: 1 installed, 0 already present.
+    /// </summary>
+    public const string Install = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+        redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+        local function put(cmd, key, first, count)
+          local last = first + count - 1
+          local i = first
+          while i <= last do
+            local j = math.min(i + 999, last)
+            redis.call(cmd, key, unpack(ARGV, i, j))
+            i = j + 1
+          end
+        end
+        local users = tonumber(ARGV[9]) * 2
+        local idem = tonumber(ARGV[10]) * 2
+        local returned = tonumber(ARGV[11])
+        redis.call('SET', KEYS[2], ARGV[8])
+        put('HSET', KEYS[3], 12, users)
+        put('HSET', KEYS[4], 12 + users, idem)
+        put('SADD', KEYS[5], 12 + users + idem, returned)
+        redis.call('HSET', KEYS[1], 'price', ARGV[1], 'starts', ARGV[2], 'ends', ARGV[3], 'limit', ARGV[4],
+          'total', ARGV[5], 'pw', ARGV[6], 'wr', ARGV[7])
+        return 1
+        """;
+
+    /// <summary>
+    /// Gives an order's units back exactly once. KEYS: 1 meta, 2 stock, 3 users, 4 returned.
+    /// ARGV: 1 order (N), 2 user (N), 3 quantity. Reply: 1 returned now, 0 already returned, -1 no sale state.
+    /// </summary>
+    public const string ReturnUnits = """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+        if redis.call('SADD', KEYS[4], ARGV[1]) == 0 then return 0 end
+        local q = tonumber(ARGV[3])
+        redis.call('INCRBY', KEYS[2], q)
+        if redis.call('HINCRBY', KEYS[3], ARGV[2], -q) <= 0 then redis.call('HDEL', KEYS[3], ARGV[2]) end
+        return 1
+        """;
+
+    /// <summary>
+    /// Updates the decision parameters of a live sale (PATCH). KEYS: 1 meta.
+    /// ARGV: 1 price, 2 starts, 3 ends, 4 limit, 5 pw, 6 wr. Reply: 1 updated, 0 no sale state.
+    /// </summary>
+    public const string Update = """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+        redis.call('HSET', KEYS[1], 'price', ARGV[1], 'starts', ARGV[2], 'ends', ARGV[3], 'limit', ARGV[4],
+          'pw', ARGV[5], 'wr', ARGV[6])
+        return 1
+        """;
+}

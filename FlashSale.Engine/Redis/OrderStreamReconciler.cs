@@ -1,0 +1,141 @@
+using System.Globalization;
+using FlashSale.Engine.Core;
+using FlashSale.Engine.Postgres;
+using StackExchange.Redis;
+
+namespace FlashSale.Engine.Redis;
+
+/// <summary>What one reconciliation pass did.</summary>
+/// <param name="Sales">Registered sales walked.</param>
+/// <param name="EntriesCommitted">Stream entries written through the journal (those PostgreSQL already held are skipped when the journal can tell).</param>
+/// <param name="EntriesTrimmed">Stream entries removed after their commit.</param>
+/// <param name="MalformedEntries">Entries that could not be read as an order (trimmed with the rest).</param>
+/// <param name="SalesRetired">Ended sales with an empty stream dropped from the global set.</param>
+public readonly record struct ReconcileResult(int Sales, int EntriesCommitted, int EntriesTrimmed, int MalformedEntries, int SalesRetired);
+
+/// <summary>
+/// Replays the sales' Redis order streams into the order journal (idempotent by order id), then trims each stream
+/// only up to what the journal confirmed. This is what makes a crash between the Redis decision and the PostgreSQL
+/// commit lose nothing: every accepted order stays in its sale's stream until a commit that includes it succeeded.
+/// </summary>
+public sealed class OrderStreamReconciler
+{
+    private readonly IConnectionMultiplexer _redis;
+    private readonly IOrderJournal _journal;
+    private readonly FlashSaleRedisOptions _options;
+    private readonly TimeProvider _time;
+
+    public OrderStreamReconciler(IConnectionMultiplexer redis, IOrderJournal journal, FlashSaleRedisOptions? options = null, TimeProvider? time = null)
+    {
+        _redis = redis ?? throw new ArgumentNullException(nameof(redis));
+        _journal = journal ?? throw new ArgumentNullException(nameof(journal));
+        _options = options ?? new FlashSaleRedisOptions();
+        _time = time ?? TimeProvider.System;
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.ReconcileChunkSize, 1);
+    }
+
+    /// <summary>One pass over every registered sale. Throws when Redis or the journal fails (nothing is trimmed then).</summary>
+    public async Task<ReconcileResult> ReconcileOnceAsync(CancellationToken cancellationToken)
+    {
+        var db = _redis.GetDatabase();
+        var members = await db.SetMembersAsync(_options.SalesSetKey).ConfigureAwait(false);
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        // Stream ids are "<ms>-<seq>"; an end of "<ms>" includes every entry of that millisecond.
+        RedisValue end = _options.ReconcileMinEntryAge > TimeSpan.Zero
+            ? (now - (long)_options.ReconcileMinEntryAge.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)
+            : "+";
+        int sales = 0, committed = 0, trimmed = 0, malformed = 0, retired = 0;
+        foreach (var member in members)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!Guid.TryParse((string?)member, out var saleId))
+            {
+                continue;
+            }
+            sales++;
+            var keys = RedisSaleKeys.For(saleId);
+            var drained = await ReconcileSaleAsync(db, saleId, keys, end, cancellationToken).ConfigureAwait(false);
+            committed += drained.Committed;
+            trimmed += drained.Trimmed;
+            malformed += drained.Malformed;
+            if (await TryRetireAsync(db, keys, member, now).ConfigureAwait(false))
+            {
+                retired++;
+            }
+        }
+        return new ReconcileResult(sales, committed, trimmed, malformed, retired);
+    }
+
+    private async Task<(int Committed, int Trimmed, int Malformed)> ReconcileSaleAsync(
+        IDatabase db, Guid saleId, RedisSaleKeys keys, RedisValue end, CancellationToken cancellationToken)
+    {
+        int committed = 0, trimmed = 0, malformed = 0;
+        var chunk = _options.ReconcileChunkSize;
+        var orders = new List<AcceptedOrder>(Math.Min(chunk, 4_096));
+        while (true)
+        {
+            var entries = await db.StreamRangeAsync(keys.Orders, "-", end, chunk).ConfigureAwait(false);
+            if (entries.Length == 0)
+            {
+                break;
+            }
+            orders.Clear();
+            foreach (var entry in entries)
+            {
+                if (OrderStreamEntry.TryParse(saleId, entry, out var order))
+                {
+                    orders.Add(order);
+                }
+                else
+                {
+                    malformed++;
+                }
+            }
+            if (orders.Count > 0 && _journal is IOrderLookup lookup)
+            {
+                var present = await lookup.FindExistingAsync(orders.ConvertAll(o => o.OrderId), cancellationToken).ConfigureAwait(false);
+                orders.RemoveAll(o => present.Contains(o.OrderId));
+            }
+            if (orders.Count > 0)
+            {
+                await _journal.CommitAsync(orders.ToArray(), cancellationToken).ConfigureAwait(false);
+                committed += orders.Count;
+            }
+            // Everything up to and including the last entry read is committed now; ids only grow, so the trim
+            // cannot touch an entry appended after the read.
+            var removed = await db.StreamTrimByMinIdAsync(keys.Orders, NextId(entries[^1].Id)).ConfigureAwait(false);
+            trimmed += (int)removed;
+            if (entries.Length < chunk)
+            {
+                break;
+            }
+        }
+        return (committed, trimmed, malformed);
+    }
+
+    private async Task<bool> TryRetireAsync(IDatabase db, RedisSaleKeys keys, RedisValue member, long now)
+    {
+        var ends = await db.HashGetAsync(keys.Meta, "ends").ConfigureAwait(false);
+        if (!ends.TryParse(out long endsAt) || endsAt + (long)_options.RetireEndedSalesAfter.TotalMilliseconds > now)
+        {
+            return false; // no meta (being initialised or lost: keep it registered) or not ended long enough
+        }
+        if (await db.StreamLengthAsync(keys.Orders).ConfigureAwait(false) > 0)
+        {
+            return false;
+        }
+        return await db.SetRemoveAsync(_options.SalesSetKey, member).ConfigureAwait(false);
+    }
+
+    /// <summary>The smallest stream id after <paramref name="id"/> ("ms-seq" -> "ms-(seq+1)").</summary>
+    internal static RedisValue NextId(RedisValue id)
+    {
+        var text = (string)id!;
+        var dash = text.IndexOf('-', StringComparison.Ordinal);
+        var ms = ulong.Parse(text.AsSpan(0, dash), CultureInfo.InvariantCulture);
+        var seq = ulong.Parse(text.AsSpan(dash + 1), CultureInfo.InvariantCulture);
+        return seq == ulong.MaxValue
+            ? string.Create(CultureInfo.InvariantCulture, $"{ms + 1}-0")
+            : string.Create(CultureInfo.InvariantCulture, $"{ms}-{seq + 1}");
+    }
+}

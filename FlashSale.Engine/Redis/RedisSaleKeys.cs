@@ -1,0 +1,89 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace FlashSale.Engine.Redis;
+
+/// <summary>
+/// The Redis key layout of a sale. Every key of one sale starts with the hash tag <c>{sale:&lt;id&gt;}</c> (the id
+/// in the "D" format, lower case) so all of them live in one Redis Cluster slot and one Lua call may touch them.
+/// Ids stored inside keys (users, orders) use the compact "N" format (32 hex digits), see <see cref="Member"/>.
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item><c>{sale:ID}:meta</c> hash: <c>price</c> (unit price, cents), <c>starts</c>/<c>ends</c> (unix ms),
+/// <c>limit</c> (per-user units), <c>total</c> (total stock), <c>pw</c> (payment window, seconds),
+/// <c>wr</c> (waiting room, "0"/"1"). Its presence is the marker that the sale's state exists.</item>
+/// <item><c>{sale:ID}:stock</c> string: remaining units.</item>
+/// <item><c>{sale:ID}:users</c> hash: user (N) -> units held (reserved or paid).</item>
+/// <item><c>{sale:ID}:idem</c> hash: "user(N)|Idempotency-Key" -> first outcome: <c>A&lt;order N&gt;|qty|priceCents|createdAtMs</c>,
+/// <c>S</c> (sold out) or <c>L</c> (limit reached).</item>
+/// <item><c>{sale:ID}:orders</c> stream: one entry per accepted order, fields <c>o</c> order (N), <c>u</c> user (N),
+/// <c>q</c> quantity, <c>p</c> unit price cents, <c>c</c> created-at ms, <c>e</c> expires-at ms, <c>k</c> Idempotency-Key.</item>
+/// <item><c>{sale:ID}:returned</c> set: order ids (N) whose units went back to stock (or never counted after a rebuild).</item>
+/// <item><c>{sale:ID}:admitted</c> sorted set: user (N) -> admission deadline (unix ms); checked by the purchase
+/// script when <c>wr</c> is "1" (waiting room).</item>
+/// </list>
+/// The global set <see cref="FlashSaleRedisOptions.SalesSetKey"/> (default <c>flashsale:sales</c>) lists the sale ids
+/// ("D") whose streams the reconciler walks.
+/// </remarks>
+public sealed class RedisSaleKeys
+{
+    private RedisSaleKeys(Guid saleId)
+    {
+        SaleId = saleId;
+        Tag = "{sale:" + saleId.ToString("D", CultureInfo.InvariantCulture) + "}";
+        Meta = Tag + ":meta";
+        Stock = Tag + ":stock";
+        Users = Tag + ":users";
+        Idempotency = Tag + ":idem";
+        Orders = Tag + ":orders";
+        Returned = Tag + ":returned";
+        Admitted = Tag + ":admitted";
+        DecideKeys = [Meta, Stock, Users, Idempotency, Orders, Admitted];
+        InstallKeys = [Meta, Stock, Users, Idempotency, Returned];
+        ReturnKeys = [Meta, Stock, Users, Returned];
+        MetaOnly = [Meta];
+    }
+
+    public Guid SaleId { get; }
+
+    /// <summary>The hash tag every key of the sale starts with: <c>{sale:&lt;id&gt;}</c>.</summary>
+    public string Tag { get; }
+
+    public RedisKey Meta { get; }
+
+    public RedisKey Stock { get; }
+
+    public RedisKey Users { get; }
+
+    public RedisKey Idempotency { get; }
+
+    public RedisKey Orders { get; }
+
+    public RedisKey Returned { get; }
+
+    public RedisKey Admitted { get; }
+
+    /// <summary>Every key of the sale (for tests and clean-up).</summary>
+    public IReadOnlyList<RedisKey> All => [Meta, Stock, Users, Idempotency, Orders, Returned, Admitted];
+
+    internal RedisKey[] DecideKeys { get; }
+
+    internal RedisKey[] InstallKeys { get; }
+
+    internal RedisKey[] ReturnKeys { get; }
+
+    internal RedisKey[] MetaOnly { get; }
+
+    public static RedisSaleKeys For(Guid saleId) => new(saleId);
+
+    /// <summary>How a user or order id is written inside the sale's keys and values: 32 lower-case hex digits.</summary>
+    public static string Member(Guid id) => id.ToString("N", CultureInfo.InvariantCulture);
+
+    /// <summary>The value the purchase script records in <c>:idem</c> for an accepted order.</summary>
+    public static string AcceptedOutcome(Guid orderId, int quantity, long unitPriceCents, long createdAtUnixMs) =>
+        string.Create(CultureInfo.InvariantCulture, $"A{Member(orderId)}|{quantity}|{unitPriceCents}|{createdAtUnixMs}");
+
+    /// <summary>The <c>:idem</c> field of one shopper's Idempotency-Key.</summary>
+    public static string IdempotencyField(Guid userId, string idempotencyKey) => Member(userId) + "|" + idempotencyKey;
+}

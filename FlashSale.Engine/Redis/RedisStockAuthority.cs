@@ -1,0 +1,320 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using FlashSale.Engine.Core;
+using FlashSale.Engine.Postgres;
+using StackExchange.Redis;
+
+namespace FlashSale.Engine.Redis;
+
+/// <summary>
+/// The cross-host stock authority: one Lua call (EVALSHA) per batch decides every request of the batch in order,
+/// atomically with respect to every other host sharing the Redis. See <see cref="RedisSaleKeys"/> for the key
+/// layout and <see cref="LuaScripts.Decide"/> for the reply format.
+/// </summary>
+public sealed class RedisStockAuthority : IStockAuthority
+{
+    private const int IdBytes = 32; // Guid "N" format
+    private const int RequestBytes = 2 * IdBytes;
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly IDurableOrderSource _durable;
+    private readonly FlashSaleRedisOptions _options;
+    private readonly ConcurrentDictionary<Guid, RedisSaleKeys> _keys = new();
+    private readonly RedisScript _decide = new(LuaScripts.Decide);
+    private readonly RedisScript _install = new(LuaScripts.Install);
+    private readonly RedisScript _return = new(LuaScripts.ReturnUnits);
+    private readonly RedisScript _update = new(LuaScripts.Update);
+
+    public RedisStockAuthority(IConnectionMultiplexer redis, IDurableOrderSource durable, FlashSaleRedisOptions? options = null)
+    {
+        _redis = redis ?? throw new ArgumentNullException(nameof(redis));
+        _durable = durable ?? throw new ArgumentNullException(nameof(durable));
+        _options = options ?? new FlashSaleRedisOptions();
+    }
+
+    /// <summary>Loads every script on every connected primary (call once at start; NOSCRIPT reloads later).</summary>
+    public async Task LoadScriptsAsync()
+    {
+        await _decide.LoadAsync(_redis).ConfigureAwait(false);
+        await _install.LoadAsync(_redis).ConfigureAwait(false);
+        await _return.LoadAsync(_redis).ConfigureAwait(false);
+        await _update.LoadAsync(_redis).ConfigureAwait(false);
+    }
+
+    public async ValueTask EnsureInitializedAsync(SaleDefinition sale, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sale);
+        var keys = KeysFor(sale.SaleId);
+        var db = _redis.GetDatabase();
+        await db.SetAddAsync(_options.SalesSetKey, sale.SaleId.ToString("D", CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        if (await db.KeyExistsAsync(keys.Meta).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        // Orders PostgreSQL holds, plus orders Redis accepted whose stream entries survived but whose commit may
+        // not have happened yet (the stream is never deleted by the rebuild). PostgreSQL's status wins.
+        var durable = await _durable.ReadOrdersAsync(sale.SaleId, cancellationToken).ConfigureAwait(false);
+        var orders = new Dictionary<Guid, DurableOrder>(durable.Count);
+        foreach (var order in durable)
+        {
+            orders[order.OrderId] = order;
+        }
+        foreach (var pending in await ReadStreamAsync(db, keys.Orders, cancellationToken).ConfigureAwait(false))
+        {
+            orders.TryAdd(pending.OrderId, pending);
+        }
+
+        var users = new Dictionary<Guid, long>();
+        var idempotency = new List<KeyValuePair<string, string>>(orders.Count);
+        var returned = new List<string>();
+        long held = 0;
+        foreach (var order in orders.Values)
+        {
+            idempotency.Add(new(
+                RedisSaleKeys.IdempotencyField(order.UserId, order.IdempotencyKey),
+                RedisSaleKeys.AcceptedOutcome(order.OrderId, order.Quantity, order.UnitPriceCents, order.CreatedAtUnixMs)));
+            if (order.HoldsUnits)
+            {
+                held += order.Quantity;
+                users[order.UserId] = users.GetValueOrDefault(order.UserId) + order.Quantity;
+            }
+            else
+            {
+                // Its units are not counted below, so a late ReturnUnits for it must be a no-op.
+                returned.Add(RedisSaleKeys.Member(order.OrderId));
+            }
+        }
+
+        var args = new RedisValue[11 + (users.Count * 2) + (idempotency.Count * 2) + returned.Count];
+        args[0] = sale.UnitPriceCents;
+        args[1] = sale.StartsAt.ToUnixTimeMilliseconds();
+        args[2] = sale.EndsAt.ToUnixTimeMilliseconds();
+        args[3] = sale.PerUserLimit;
+        args[4] = sale.TotalStock;
+        args[5] = sale.PaymentWindowSeconds;
+        args[6] = sale.WaitingRoom ? 1 : 0;
+        args[7] = Math.Max(0, sale.TotalStock - held);
+        args[8] = users.Count;
+        args[9] = idempotency.Count;
+        args[10] = returned.Count;
+        var i = 11;
+        foreach (var (user, units) in users)
+        {
+            args[i++] = RedisSaleKeys.Member(user);
+            args[i++] = units;
+        }
+        foreach (var (field, outcome) in idempotency)
+        {
+            args[i++] = field;
+            args[i++] = outcome;
+        }
+        foreach (var order in returned)
+        {
+            args[i++] = order;
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        await _install.EvaluateAsync(_redis, keys.InstallKeys, args).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes a PATCHed sale's decision parameters (price, window, limit, payment window, waiting room) into Redis
+    /// so every host decides with the same values. Total stock is not changed here. Returns false when Redis holds
+    /// no state for the sale (the next <see cref="EnsureInitializedAsync"/> installs the new values).
+    /// </summary>
+    public async ValueTask<bool> UpdateSaleAsync(SaleDefinition sale, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sale);
+        cancellationToken.ThrowIfCancellationRequested();
+        var result = await _update.EvaluateAsync(_redis, KeysFor(sale.SaleId).MetaOnly,
+        [
+            sale.UnitPriceCents,
+            sale.StartsAt.ToUnixTimeMilliseconds(),
+            sale.EndsAt.ToUnixTimeMilliseconds(),
+            sale.PerUserLimit,
+            sale.PaymentWindowSeconds,
+            sale.WaitingRoom ? 1 : 0,
+        ]).ConfigureAwait(false);
+        return (long)result == 1;
+    }
+
+    public async ValueTask DecideAsync(
+        SaleDefinition sale,
+        ReadOnlyMemory<PurchaseRequest> requests,
+        Memory<PurchaseDecision> decisions,
+        long nowUnixMs,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sale);
+        var n = requests.Length;
+        if (n == 0)
+        {
+            return;
+        }
+        if (decisions.Length < n)
+        {
+            throw new ArgumentException("There must be one decision slot per request.", nameof(decisions));
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var keys = KeysFor(sale.SaleId);
+        var args = new RedisValue[1 + (4 * n)];
+        var ids = ArrayPool<byte>.Shared.Rent(n * RequestBytes);
+        args[0] = nowUnixMs;
+        var span = requests.Span;
+        for (var i = 0; i < n; i++)
+        {
+            ref readonly var request = ref span[i];
+            var at = i * RequestBytes;
+            WriteId(request.UserId, ids.AsSpan(at, IdBytes));
+            WriteId(request.OrderId, ids.AsSpan(at + IdBytes, IdBytes));
+            var a = 1 + (4 * i);
+            args[a] = new ReadOnlyMemory<byte>(ids, at, IdBytes);
+            args[a + 1] = request.Quantity;
+            args[a + 2] = request.IdempotencyKey;
+            args[a + 3] = new ReadOnlyMemory<byte>(ids, at + IdBytes, IdBytes);
+        }
+
+        // The pooled buffer goes back only after a reply: on a failure the message may still sit in a backlog.
+        var result = await _decide.EvaluateAsync(_redis, keys.DecideKeys, args).ConfigureAwait(false);
+        ArrayPool<byte>.Shared.Return(ids);
+        Interpret(sale.SaleId, result, requests.Span, decisions.Span[..n], nowUnixMs);
+    }
+
+    public async ValueTask<bool> ReturnUnitsAsync(Guid saleId, Guid orderId, Guid userId, int quantity, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(quantity, 1);
+        cancellationToken.ThrowIfCancellationRequested();
+        var result = await _return.EvaluateAsync(_redis, KeysFor(saleId).ReturnKeys,
+            [RedisSaleKeys.Member(orderId), RedisSaleKeys.Member(userId), quantity]).ConfigureAwait(false);
+        // -1: Redis holds no state for the sale. Nothing to give back: the rebuild from PostgreSQL counts only
+        // reserved and paid orders, so an order already expired or cancelled there is not held after it.
+        return (long)result == 1;
+    }
+
+    public async ValueTask<int?> GetRemainingStockAsync(Guid saleId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var value = await _redis.GetDatabase().StringGetAsync(KeysFor(saleId).Stock).ConfigureAwait(false);
+        return value.IsNull ? null : (int)value;
+    }
+
+    internal RedisSaleKeys KeysFor(Guid saleId) => _keys.GetOrAdd(saleId, RedisSaleKeys.For);
+
+    internal static void Interpret(
+        Guid saleId,
+        RedisResult result,
+        ReadOnlySpan<PurchaseRequest> requests,
+        Span<PurchaseDecision> decisions,
+        long nowUnixMs)
+    {
+        var remaining = (long)result[0];
+        if (remaining < 0)
+        {
+            throw new SaleStateMissingException(saleId);
+        }
+        var price = (long)result[1];
+        var codes = (byte[])result[2]!;
+        if (codes.Length != requests.Length)
+        {
+            throw new InvalidDataException($"The purchase script answered {codes.Length} outcomes for {requests.Length} requests.");
+        }
+
+        // Walk backwards so each decision carries the stock left right after it.
+        var after = (int)remaining;
+        var replay = 3 + CountReplays(codes) - 1;
+        for (var i = requests.Length - 1; i >= 0; i--)
+        {
+            ref readonly var request = ref requests[i];
+            decisions[i] = codes[i] switch
+            {
+                (byte)'0' => new PurchaseDecision(PurchaseStatus.Accepted, request.OrderId, request.Quantity, price, nowUnixMs, after, false),
+                (byte)'1' => PurchaseDecision.Refused(PurchaseStatus.SoldOut, after),
+                (byte)'2' => PurchaseDecision.Refused(PurchaseStatus.LimitReached, after),
+                (byte)'3' => PurchaseDecision.Refused(PurchaseStatus.SaleNotActive, after),
+                (byte)'4' => PurchaseDecision.Refused(PurchaseStatus.NotAdmitted, after),
+                (byte)'7' => PurchaseDecision.Refused(PurchaseStatus.InvalidQuantity, after),
+                (byte)'A' => ParseAccepted((byte[])result[replay--]!, after),
+                (byte)'S' => PurchaseDecision.Refused(PurchaseStatus.SoldOut, after) with { Replayed = true },
+                (byte)'L' => PurchaseDecision.Refused(PurchaseStatus.LimitReached, after) with { Replayed = true },
+                var other => throw new InvalidDataException($"Unknown purchase outcome code {other}."),
+            };
+            if (codes[i] == (byte)'0')
+            {
+                after += request.Quantity;
+            }
+        }
+    }
+
+    private static int CountReplays(byte[] codes)
+    {
+        var count = 0;
+        foreach (var c in codes)
+        {
+            count += c == (byte)'A' ? 1 : 0;
+        }
+        return count;
+    }
+
+    /// <summary>Parses "A&lt;order N&gt;|qty|priceCents|createdAtMs".</summary>
+    internal static PurchaseDecision ParseAccepted(ReadOnlySpan<byte> outcome, int remaining)
+    {
+        if (outcome.Length < 2 + IdBytes || outcome[0] != (byte)'A'
+            || !Utf8Parser.TryParse(outcome.Slice(1, IdBytes), out Guid orderId, out _, 'N'))
+        {
+            throw new InvalidDataException($"Malformed recorded outcome '{Encoding.UTF8.GetString(outcome)}'.");
+        }
+        var rest = outcome[(1 + IdBytes + 1)..];
+        var quantity = (int)NextNumber(ref rest);
+        var price = NextNumber(ref rest);
+        var created = NextNumber(ref rest);
+        return new PurchaseDecision(PurchaseStatus.Accepted, orderId, quantity, price, created, remaining, true);
+    }
+
+    private static long NextNumber(ref ReadOnlySpan<byte> rest)
+    {
+        var bar = rest.IndexOf((byte)'|');
+        var field = bar < 0 ? rest : rest[..bar];
+        if (!Utf8Parser.TryParse(field, out long value, out var used) || used != field.Length)
+        {
+            throw new InvalidDataException("Malformed number in a recorded outcome.");
+        }
+        rest = bar < 0 ? [] : rest[(bar + 1)..];
+        return value;
+    }
+
+    private static void WriteId(Guid id, Span<byte> destination)
+    {
+        if (!id.TryFormat(destination, out var written, "N") || written != IdBytes)
+        {
+            throw new InvalidOperationException("Could not format an id.");
+        }
+    }
+
+    private static async Task<List<DurableOrder>> ReadStreamAsync(IDatabase db, RedisKey stream, CancellationToken cancellationToken)
+    {
+        var orders = new List<DurableOrder>();
+        RedisValue from = "-";
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var entries = await db.StreamRangeAsync(stream, from, "+", 1_000).ConfigureAwait(false);
+            foreach (var entry in entries)
+            {
+                if (OrderStreamEntry.TryParse(Guid.Empty, entry, out var order))
+                {
+                    orders.Add(new DurableOrder(order.OrderId, order.UserId, order.Quantity, order.UnitPriceCents,
+                        order.IdempotencyKey, order.CreatedAtUnixMs, DurableOrderStatus.Reserved));
+                }
+            }
+            if (entries.Length < 1_000)
+            {
+                return orders;
+            }
+            from = "(" + entries[^1].Id;
+        }
+    }
+}
