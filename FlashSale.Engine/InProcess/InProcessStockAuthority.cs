@@ -20,13 +20,13 @@ namespace FlashSale.Engine.InProcess;
 public sealed class InProcessStockAuthority : IStockAuthority
 {
     private readonly ConcurrentDictionary<Guid, SaleState> _sales = new();
-    private readonly DurableOrderLoader? _loader;
+    private readonly IDurableOrderSource? _durable;
 
-    /// <param name="loader">
+    /// <param name="durable">
     /// Rebuilds a sale from the durable orders on first use (after a restart). Without one a sale starts from its
     /// full stock, which is right only for a sale that has never sold on this database.
     /// </param>
-    public InProcessStockAuthority(DurableOrderLoader? loader = null) => _loader = loader;
+    public InProcessStockAuthority(IDurableOrderSource? durable = null) => _durable = durable;
 
     public async ValueTask EnsureInitializedAsync(SaleDefinition sale, CancellationToken cancellationToken)
     {
@@ -37,9 +37,9 @@ public sealed class InProcessStockAuthority : IStockAuthority
         }
 
         var state = new SaleState(sale.TotalStock);
-        if (_loader is not null)
+        if (_durable is not null)
         {
-            state.Restore(await _loader(sale, cancellationToken).ConfigureAwait(false));
+            state.Restore(await _durable.ReadOrdersAsync(sale.SaleId, cancellationToken).ConfigureAwait(false));
         }
 
         // Set only if absent: two racing initialisations both build a state, the first one in wins and the other
@@ -196,12 +196,12 @@ public sealed class InProcessStockAuthority : IStockAuthority
 
         public void Restore(IReadOnlyList<DurableOrder> orders)
         {
-            foreach (var (order, holdsUnits) in orders)
+            foreach (var order in orders)
             {
                 _outcomes[new UserIdempotencyKey(order.UserId, order.IdempotencyKey)] = new PurchaseDecision(
                     PurchaseStatus.Accepted, order.OrderId, order.Quantity, order.UnitPriceCents, order.CreatedAtUnixMs,
                     RemainingStock: -1, Replayed: false);
-                if (holdsUnits)
+                if (order.HoldsUnits)
                 {
                     _remaining -= order.Quantity;
                     CollectionsMarshal.GetValueRefOrAddDefault(_userUnits, order.UserId, out _) += order.Quantity;

@@ -3,36 +3,6 @@ using Npgsql;
 
 namespace FlashSale.Engine.Postgres;
 
-/// <summary>The status of an order as PostgreSQL holds it.</summary>
-public enum DurableOrderStatus : byte
-{
-    Reserved = 0,
-    Paid = 1,
-    Expired = 2,
-    Cancelled = 3,
-}
-
-/// <summary>One order of a sale as PostgreSQL holds it (what a Redis rebuild starts from).</summary>
-public readonly record struct DurableOrder(
-    Guid OrderId,
-    Guid UserId,
-    int Quantity,
-    long UnitPriceCents,
-    string IdempotencyKey,
-    long CreatedAtUnixMs,
-    DurableOrderStatus Status)
-{
-    /// <summary>True while the order holds its units (reserved or paid).</summary>
-    public bool HoldsUnits => Status is DurableOrderStatus.Reserved or DurableOrderStatus.Paid;
-}
-
-/// <summary>Where the Redis stock authority reads a sale's durable orders from when it (re)builds the sale's state.</summary>
-public interface IDurableOrderSource
-{
-    /// <summary>Every order of the sale, whatever its status, in one snapshot.</summary>
-    Task<IReadOnlyList<DurableOrder>> ReadOrdersAsync(Guid saleId, CancellationToken cancellationToken);
-}
-
 /// <summary>Reads what the Redis stock authority needs to rebuild a sale's state from PostgreSQL.</summary>
 public sealed class PostgresSaleStateReader(NpgsqlDataSource dataSource) : IDurableOrderSource
 {

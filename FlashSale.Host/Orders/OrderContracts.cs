@@ -16,6 +16,13 @@ public sealed record OrderResponse(
     DateTime CreatedAt,
     DateTime ExpiresAt)
 {
+    public static OrderResponse From(Order order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        return new OrderResponse(order.Id, order.FlashSaleId, order.UserId, order.Quantity, Money.Normalize(order.UnitPrice),
+            Money.Normalize(order.TotalPrice), order.Status, order.CreatedAt, order.ExpiresAt);
+    }
+
     public static OrderResponse FromDecision(in PurchaseDecision decision, Guid saleId, Guid userId, int paymentWindowSeconds)
     {
         var createdAt = DateTime.UnixEpoch.AddMilliseconds(decision.CreatedAtUnixMs);

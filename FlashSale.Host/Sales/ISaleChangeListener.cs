@@ -8,9 +8,3 @@ public interface ISaleChangeListener
 {
     ValueTask SaleChangedAsync(Sale sale, CancellationToken cancellationToken);
 }
-
-/// <summary>Used until the purchase engine is wired in: nothing listens yet.</summary>
-public sealed class NoSaleChangeListener : ISaleChangeListener
-{
-    public ValueTask SaleChangedAsync(Sale sale, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-}

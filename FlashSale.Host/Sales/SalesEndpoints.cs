@@ -14,6 +14,7 @@ public static class SalesEndpoints
         sales.MapGet("/{id:guid}", Get);
         sales.MapPost("/", Create).RequireAuthorization(Roles.AdminPolicy);
         sales.MapPatch("/{id:guid}", Update).RequireAuthorization(Roles.AdminPolicy);
+        sales.MapGet("/{id:guid}/audit", Audit).RequireAuthorization(Roles.AdminPolicy);
         return routes;
     }
 
@@ -48,6 +49,12 @@ public static class SalesEndpoints
             return Problems.NotFound("The flash sale");
         }
         return TypedResults.Ok(SaleResponse.From(sale, await stock.RemainingAsync(sale, cancellationToken), clock.GetUtcNow().UtcDateTime));
+    }
+
+    public static async Task<Results<Ok<SaleAudit.Report>, ProblemHttpResult>> Audit(Guid id, SaleStore store, SaleAudit audit, CancellationToken cancellationToken)
+    {
+        var sale = await store.FindAsync(id, cancellationToken);
+        return sale is null ? Problems.NotFound("The flash sale") : TypedResults.Ok(await audit.RunAsync(sale, cancellationToken));
     }
 
     public static async Task<Results<Created<SaleResponse>, ValidationProblem>> Create(

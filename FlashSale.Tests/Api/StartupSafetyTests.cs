@@ -1,6 +1,7 @@
+using FlashSale.Host.Infrastructure.Hosting;
 using FlashSale.Host.Infrastructure.Security;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -8,27 +9,36 @@ namespace FlashSale.Tests.Api;
 
 public sealed class StartupSafetyTests
 {
-    private sealed class ProductionApp(string signingKey) : WebApplicationFactory<Program>
+    private static WebApplication BuildHost(string environment, string signingKey)
     {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = environment });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            builder.UseEnvironment("Production");
-            builder.ConfigureAppConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Database=unused",
-                ["Jwt:SigningKey"] = signingKey,
-            }));
-        }
+            ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Database=unused",
+            ["Jwt:SigningKey"] = signingKey,
+        });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.AddFlashSale();
+        return builder.Build();
     }
 
     [Theory]
     [InlineData(JwtOptions.DevelopmentSigningKey)]
     [InlineData("too-short-key")]
     [InlineData("")]
-    public void Production_refuses_to_start_with_the_development_or_a_weak_signing_key(string key)
+    public async Task Production_refuses_to_start_with_the_development_or_a_weak_signing_key(string key)
     {
-        using var app = new ProductionApp(key);
-        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
-        Assert.IsType<OptionsValidationException>(error.GetBaseException() as OptionsValidationException ?? error);
+        await using var app = BuildHost("Production", key);
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains("Jwt", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Development_accepts_the_committed_development_key()
+    {
+        var validator = new JwtOptionsValidator(new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = "Development" });
+        Assert.True(validator.Validate(null, new JwtOptions { SigningKey = JwtOptions.DevelopmentSigningKey }).Succeeded);
     }
 }

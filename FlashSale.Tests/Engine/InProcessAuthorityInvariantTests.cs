@@ -138,12 +138,11 @@ public sealed class InProcessAuthorityInvariantTests
     {
         var sale = Sale(stock: 10, perUserLimit: 3);
         var (alice, bob) = (Guid.NewGuid(), Guid.NewGuid());
-        AcceptedOrder Order(Guid user, string key, int quantity) =>
-            new(Guid.CreateVersion7(), sale.SaleId, user, quantity, sale.UnitPriceCents, key, 1_000, 601_000);
-        var held = Order(alice, "a1", 3);
-        var expired = Order(bob, "b1", 2);
-        var authority = new InProcessStockAuthority((_, _) => ValueTask.FromResult<IReadOnlyList<DurableOrder>>(
-            [new DurableOrder(held, HoldsUnits: true), new DurableOrder(expired, HoldsUnits: false)]));
+        DurableOrder Order(Guid user, string key, int quantity, DurableOrderStatus status) =>
+            new(Guid.CreateVersion7(), user, quantity, sale.UnitPriceCents, key, 1_000, status);
+        var held = Order(alice, "a1", 3, DurableOrderStatus.Reserved);
+        var expired = Order(bob, "b1", 2, DurableOrderStatus.Expired);
+        var authority = new InProcessStockAuthority(new FixedDurableOrders([held, expired]));
         await using var engine = new SaleEngine(sale, authority, new FakeOrderJournal(), Options());
 
         Assert.Equal(PurchaseStatus.LimitReached, (await engine.SubmitAsync(Request(sale, alice, "a2"))).Status);
@@ -151,5 +150,10 @@ public sealed class InProcessAuthorityInvariantTests
         Assert.Equal((PurchaseStatus.Accepted, expired.OrderId, true), (replay.Status, replay.OrderId, replay.Replayed));
         Assert.False(await authority.ReturnUnitsAsync(sale.SaleId, expired.OrderId, bob, 2, default));
         Assert.Equal(7, await authority.GetRemainingStockAsync(sale.SaleId, default));
+    }
+
+    private sealed class FixedDurableOrders(IReadOnlyList<DurableOrder> orders) : IDurableOrderSource
+    {
+        public Task<IReadOnlyList<DurableOrder>> ReadOrdersAsync(Guid saleId, CancellationToken cancellationToken) => Task.FromResult(orders);
     }
 }

@@ -18,9 +18,22 @@ public class FlashSaleApp : WebApplicationFactory<Program>, IAsyncLifetime
     public const string AdminEmail = "admin@flashsale.test";
     public const string AdminPassword = "Admin-Password-For-Tests";
 
-    private readonly TestDatabase _database = new();
+    private readonly TestDatabase _database;
+    private readonly bool _ownsDatabase;
 
-    public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+    public FlashSaleApp() : this(null) { }
+
+    /// <summary>A host on <paramref name="shared"/> (already initialised), e.g. the second of two hosts.</summary>
+    protected FlashSaleApp(TestDatabase? shared)
+    {
+        _database = shared ?? new TestDatabase();
+        _ownsDatabase = shared is null;
+        // Tests drive the expiry sweeper themselves, so its timing never races an assertion.
+        Settings["Orders:SweepIntervalSeconds"] = "3600";
+    }
+
+    /// <summary>Shared by every FlashSaleApp so two hosts accept each other's tokens, as real hosts do.</summary>
+    public static string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
 
     public TestDatabase Database => _database;
 
@@ -29,7 +42,10 @@ public class FlashSaleApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        await _database.InitializeAsync();
+        if (_ownsDatabase)
+        {
+            await _database.InitializeAsync();
+        }
         await using var scope = Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<Seeder>().RunAsync(CancellationToken.None);
     }
@@ -37,7 +53,10 @@ public class FlashSaleApp : WebApplicationFactory<Program>, IAsyncLifetime
     async Task IAsyncLifetime.DisposeAsync()
     {
         await base.DisposeAsync();
-        await _database.DisposeAsync();
+        if (_ownsDatabase)
+        {
+            await _database.DisposeAsync();
+        }
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -92,7 +111,38 @@ public class FlashSaleApp : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     public async Task<HttpClient> ShopperAsync() => WithToken((await RegisterShopperAsync()).AccessToken);
+
+    /// <summary>Many shoppers at once through the admin bulk endpoint (no password hashing).</summary>
+    public async Task<IReadOnlyList<BulkShopper>> BulkShoppersAsync(int count)
+    {
+        using var admin = await AdminAsync();
+        var response = await admin.PostAsJsonAsync("/api/v1/load-testing/shoppers", new { count, prefix = "t" + Guid.NewGuid().ToString("N")[..12] });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<BulkShoppers>())!.Shoppers;
+    }
+
+    /// <summary>Creates a product and a sale through the API and returns the sale's id.</summary>
+    public async Task<Guid> CreateSaleAsync(int totalStock, int perUserLimit, decimal salePrice = 10m, DateTimeOffset? startsAt = null,
+        DateTimeOffset? endsAt = null, int? paymentWindowSeconds = null, bool? waitingRoom = null)
+    {
+        using var admin = await AdminAsync();
+        var product = await admin.PostAsJsonAsync("/api/v1/products", new { name = "Test product", description = "", basePrice = 100m });
+        product.EnsureSuccessStatusCode();
+        var productId = (await product.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetGuid();
+        var now = DateTimeOffset.UtcNow;
+        var sale = await admin.PostAsJsonAsync("/api/v1/flash-sales", new
+        {
+            productId, salePrice, totalStock, perUserLimit, startsAt = startsAt ?? now.AddSeconds(-1), endsAt = endsAt ?? now.AddHours(1),
+            paymentWindowSeconds, waitingRoom,
+        });
+        sale.EnsureSuccessStatusCode();
+        return (await sale.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetGuid();
+    }
 }
+
+public sealed record BulkShopper(Guid Id, string Email, string AccessToken);
+
+public sealed record BulkShoppers(BulkShopper[] Shoppers);
 
 public sealed record UserBody(Guid Id, string Email, string DisplayName, string Role);
 

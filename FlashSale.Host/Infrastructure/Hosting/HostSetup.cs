@@ -8,6 +8,7 @@ using FlashSale.Host.Infrastructure.Redis;
 using FlashSale.Host.Infrastructure.Security;
 using FlashSale.Host.Infrastructure.Seeding;
 using FlashSale.Host.LoadTesting;
+using FlashSale.Host.Orders;
 using FlashSale.Host.Sales;
 
 namespace FlashSale.Host.Infrastructure.Hosting;
@@ -40,9 +41,8 @@ public static class HostSetup
         services.AddSingleton<RefreshTokens>();
         services.AddSingleton<ProductStore>();
         services.AddSingleton<SaleStore>();
-        services.AddSingleton<ISaleStockReader, DatabaseSaleStockReader>();
-        services.AddSingleton<ISaleChangeListener, NoSaleChangeListener>();
         services.AddSingleton<Seeder>();
+        services.AddFlashSaleEngine();
 
         return builder;
     }
@@ -61,6 +61,8 @@ public static class HostSetup
         app.MapAccounts();
         app.MapCatalog();
         app.MapSales();
+        app.MapPurchases();
+        app.MapOrders();
         app.MapLoadTesting();
         return app;
     }

@@ -4,6 +4,7 @@ using FlashSale.Host.Accounts;
 using FlashSale.Host.Catalog;
 using FlashSale.Host.Health;
 using FlashSale.Host.LoadTesting;
+using FlashSale.Host.Orders;
 using FlashSale.Host.Sales;
 
 namespace FlashSale.Host.Infrastructure.Hosting;
@@ -23,6 +24,11 @@ namespace FlashSale.Host.Infrastructure.Hosting;
 [JsonSerializable(typeof(SaleResponse))]
 [JsonSerializable(typeof(SaleResponse[]))]
 [JsonSerializable(typeof(HealthEndpoints.HealthResponse))]
+[JsonSerializable(typeof(PurchaseBody))]
+[JsonSerializable(typeof(OrderResponse))]
+[JsonSerializable(typeof(OrdersEndpoints.OrderPage))]
+[JsonSerializable(typeof(OrdersEndpoints.PayBody))]
+[JsonSerializable(typeof(SaleAudit.Report))]
 [JsonSerializable(typeof(LoadTestingEndpoints.ShoppersRequest))]
 [JsonSerializable(typeof(LoadTestingEndpoints.ShoppersResponse))]
 internal sealed partial class FlashSaleJsonContext : JsonSerializerContext;

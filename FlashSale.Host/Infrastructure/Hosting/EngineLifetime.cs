@@ -1,0 +1,57 @@
+using FlashSale.Engine.Core;
+using FlashSale.Engine.Postgres;
+using FlashSale.Engine.Redis;
+using FlashSale.Host.Infrastructure.Redis;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace FlashSale.Host.Infrastructure.Hosting;
+
+/// <summary>
+/// Starts and stops the purchase path: loads the Lua scripts, replays Redis order streams into PostgreSQL at
+/// start-up and every few seconds (multi-node mode), and on shutdown lets every engine decide and commit what is
+/// already queued before the journal closes.
+/// </summary>
+public sealed class EngineLifetime(IServiceProvider services, RedisMode redisMode, IOptions<EngineHostOptions> options,
+    TimeProvider clock, ILogger<EngineLifetime> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!redisMode.Enabled)
+        {
+            return;
+        }
+        var authority = (RedisStockAuthority)services.GetRequiredService<IStockAuthority>();
+        var reconciler = services.GetRequiredService<OrderStreamReconciler>();
+        var scriptsLoaded = false;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.ReconcileIntervalSeconds), clock);
+        do
+        {
+            try
+            {
+                if (!scriptsLoaded)
+                {
+                    await authority.LoadScriptsAsync();
+                    scriptsLoaded = true;
+                }
+                var result = await reconciler.ReconcileOnceAsync(stoppingToken);
+                if (result.EntriesCommitted > 0)
+                {
+                    EngineLog.Reconciled(logger, result.EntriesCommitted, result.Sales);
+                }
+            }
+            catch (Exception e) when (e is RedisException or Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                EngineLog.ReconcileFailed(logger, e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await services.GetRequiredService<SaleEngineRegistry>().DisposeAsync();
+        await services.GetRequiredService<PostgresOrderJournal>().DisposeAsync();
+    }
+}

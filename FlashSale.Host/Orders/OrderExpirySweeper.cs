@@ -1,0 +1,56 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace FlashSale.Host.Orders;
+
+public sealed class OrderSweepOptions
+{
+    public const string Section = "Orders";
+
+    /// <summary>How often the sweeper looks for reserved orders past their deadline.</summary>
+    [Range(0.05, 3600)]
+    public double SweepIntervalSeconds { get; set; } = 1;
+}
+
+/// <summary>
+/// Expires reserved orders past their deadline and returns their units; also finishes returns a crash left
+/// half-done. Every host runs one; they never step on each other (see <see cref="OrderLifecycle.ExpireDueAsync"/>).
+/// </summary>
+public sealed partial class OrderExpirySweeper(OrderLifecycle lifecycle, UnitReturns returns, IOptions<OrderSweepOptions> options,
+    TimeProvider clock, ILogger<OrderExpirySweeper> logger) : BackgroundService
+{
+    private const int Batch = 500;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.SweepIntervalSeconds), clock);
+        do
+        {
+            try
+            {
+                await SweepOnceAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                LogSweepFailed(logger, e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    public async Task<int> SweepOnceAsync(CancellationToken cancellationToken)
+    {
+        var total = 0;
+        int expired;
+        do
+        {
+            expired = await lifecycle.ExpireDueAsync(Batch, cancellationToken);
+            total += expired;
+        }
+        while (expired == Batch);
+        return total + await returns.FinishPendingAsync(cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Order expiry sweep failed; retrying next period")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
+}
