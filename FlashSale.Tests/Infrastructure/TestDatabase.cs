@@ -32,9 +32,27 @@ public sealed class TestDatabase : IAsyncLifetime
     {
         await DataSource.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(TestEnvironment.PostgresAdmin);
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"drop database if exists {Name} with (force)", admin);
-        await drop.ExecuteNonQueryAsync();
+        // A host's background work (or autovacuum) may still be connecting while the fixture ends: retry the drop a
+        // few times. A database left behind is only clutter; failing a green run for it would be wrong.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var admin = new NpgsqlConnection(TestEnvironment.PostgresAdmin);
+                await admin.OpenAsync();
+                await using var drop = new NpgsqlCommand($"drop database if exists {Name} with (force)", admin);
+                await drop.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (PostgresException) when (attempt < 10)
+            {
+                await Task.Delay(300);
+            }
+            catch (PostgresException error)
+            {
+                await Console.Error.WriteLineAsync($"Could not drop test database {Name}: {error.MessageText}");
+                return;
+            }
+        }
     }
 }

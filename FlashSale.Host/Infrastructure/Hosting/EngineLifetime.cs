@@ -1,5 +1,4 @@
 using FlashSale.Engine.Core;
-using FlashSale.Engine.Postgres;
 using FlashSale.Engine.Redis;
 using FlashSale.Host.Infrastructure.Redis;
 using Microsoft.Extensions.Options;
@@ -9,8 +8,8 @@ namespace FlashSale.Host.Infrastructure.Hosting;
 
 /// <summary>
 /// Starts and stops the purchase path: loads the Lua scripts, replays Redis order streams into PostgreSQL at
-/// start-up and every few seconds (multi-node mode), and on shutdown lets every engine decide and commit what is
-/// already queued before the journal closes.
+/// start-up and every few seconds (multi-node mode). Shutdown needs no code here: the container disposes the
+/// registry (every engine decides and commits what is already queued) before the journal it depends on.
 /// </summary>
 public sealed class EngineLifetime(IServiceProvider services, RedisMode redisMode, IOptions<EngineHostOptions> options,
     TimeProvider clock, ILogger<EngineLifetime> logger) : BackgroundService
@@ -46,12 +45,5 @@ public sealed class EngineLifetime(IServiceProvider services, RedisMode redisMod
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        await services.GetRequiredService<SaleEngineRegistry>().DisposeAsync();
-        await services.GetRequiredService<PostgresOrderJournal>().DisposeAsync();
     }
 }
