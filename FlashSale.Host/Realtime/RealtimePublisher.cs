@@ -61,14 +61,20 @@ public sealed partial class RealtimePublisher(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        // Ask every socket to go (1001) so the server does not wait out its shutdown timeout on open sockets;
+        // pages reconnect (to another host) with backoff.
+        foreach (var connection in hub.Connections)
+        {
+            connection.RequestClose(System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable, "The server is shutting down.");
+        }
         await base.StopAsync(cancellationToken);
-        if (_subscription is { } subscription)
+        if (Interlocked.Exchange(ref _subscription, null) is { } subscription)
         {
             try
             {
                 await subscription.UnsubscribeAsync();
             }
-            catch (Exception e) when (e is RedisException or TimeoutException)
+            catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
             {
                 LogRelayFailed(logger, e);
             }

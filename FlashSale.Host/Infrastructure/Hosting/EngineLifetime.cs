@@ -50,10 +50,26 @@ public sealed class EngineLifetime(IServiceProvider services, RedisMode redisMod
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    // Resolved up front: with minimal hosting the host can be stopped twice at once (the test host's StopAsync and
+    // the entry point's RunAsync, which then disposes the provider), so stopping must not resolve services late.
+    private readonly SaleEngineRegistry _engines = services.GetRequiredService<SaleEngineRegistry>();
+    private readonly PostgresOrderJournal _journal = services.GetRequiredService<PostgresOrderJournal>();
+    private readonly Lock _stopGate = new();
+    private Task? _stopping;
+
+    /// <summary>Idempotent: a second caller waits for the same drain instead of closing the journal under it.</summary>
+    public override Task StopAsync(CancellationToken cancellationToken)
+    {
+        lock (_stopGate)
+        {
+            return _stopping ??= StopOnceAsync(cancellationToken);
+        }
+    }
+
+    private async Task StopOnceAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await services.GetRequiredService<SaleEngineRegistry>().DisposeAsync();
-        await services.GetRequiredService<PostgresOrderJournal>().DisposeAsync();
+        await _engines.DisposeAsync();
+        await _journal.DisposeAsync();
     }
 }
