@@ -11,6 +11,9 @@ internal static class LuaScripts
     /// where codes holds one byte per request: '0' accepted, '1' sold out, '2' limit reached, '3' sale not active,
     /// '4' not admitted, '7' invalid quantity, 'A' replayed acceptance, 'S' replayed sold out, 'L' replayed limit;
     /// for every 'A', in order, one replay element "A&lt;order N&gt;|qty|priceCents|createdAtMs".
+    /// Waiting room (meta <c>wr</c> = "1"): a shopper without a live admission (deadline in KEYS[6] at or after now)
+    /// is refused '4', unless the shopper already holds the per-user limit (then '2': the truer answer). An
+    /// acceptance that brings the shopper to the limit removes the admission (it is used up).
     /// </summary>
     public const string Decide = """
         local m = redis.call('HMGET', KEYS[1], 'price', 'starts', 'ends', 'limit', 'pw', 'wr')
@@ -44,11 +47,11 @@ internal static class LuaScripts
             local q = tonumber(qs)
             if not q or q < 1 or q ~= math.floor(q) then
               codes[i] = '7'
-            elseif room and tonumber(redis.call('ZSCORE', KEYS[6], user) or '0') < now then
-              codes[i] = '4'
             else
               local had = tonumber(redis.call('HGET', KEYS[3], user) or '0')
-              if had + q > limit then
+              if room and had < limit and tonumber(redis.call('ZSCORE', KEYS[6], user) or '0') < now then
+                codes[i] = '4'
+              elseif had + q > limit then
                 codes[i] = '2'
                 redis.call('HSET', KEYS[4], field, 'L')
               elseif q > stock then
@@ -61,6 +64,9 @@ internal static class LuaScripts
                 redis.call('HSET', KEYS[4], field, 'A' .. oid .. '|' .. qs .. '|' .. price .. '|' .. nowstr)
                 redis.call('XADD', KEYS[5], '*', 'o', oid, 'u', user, 'q', qs, 'p', price, 'c', nowstr, 'e', expires, 'k', key)
                 codes[i] = '0'
+                -- A shopper who now holds the per-user limit cannot buy more: the admission is used up and stops
+                -- holding a place (the admission step counts only live admissions).
+                if room and had + q >= limit then redis.call('ZREM', KEYS[6], user) end
               end
             end
           end

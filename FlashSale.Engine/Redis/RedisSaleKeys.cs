@@ -21,7 +21,14 @@ namespace FlashSale.Engine.Redis;
 /// <c>q</c> quantity, <c>p</c> unit price cents, <c>c</c> created-at ms, <c>e</c> expires-at ms, <c>k</c> Idempotency-Key.</item>
 /// <item><c>{sale:ID}:returned</c> set: order ids (N) whose units went back to stock (or never counted after a rebuild).</item>
 /// <item><c>{sale:ID}:admitted</c> sorted set: user (N) -> admission deadline (unix ms); checked by the purchase
-/// script when <c>wr</c> is "1" (waiting room).</item>
+/// script when <c>wr</c> is "1" (waiting room). Written by the admission step (<see cref="RedisWaitingRoom"/>); an
+/// accepted purchase that brings the shopper to the per-user limit removes the shopper (the admission is used up).</item>
+/// <item><c>{sale:ID}:queue</c> hash: the waiting room's state: <c>issued</c> (last ticket handed out),
+/// <c>through</c> (admitted through ticket T), <c>at</c>/<c>credit</c> (admission rate bookkeeping), <c>seq</c>
+/// (order of published live frames), <c>st</c> (last published sale status).</item>
+/// <item><c>{sale:ID}:tickets</c> hash: user (N) -> ticket. <c>{sale:ID}:line</c> list: users in ticket order
+/// (index = ticket - 1).</item>
+/// <item><c>{sale:ID}:lease</c> string: the host that advances the line (SET PX, renewed by its holder).</item>
 /// </list>
 /// The global set <see cref="FlashSaleRedisOptions.SalesSetKey"/> (default <c>flashsale:sales</c>) lists the sale ids
 /// ("D") whose streams the reconciler walks.
@@ -39,6 +46,13 @@ public sealed class RedisSaleKeys
         Orders = Tag + ":orders";
         Returned = Tag + ":returned";
         Admitted = Tag + ":admitted";
+        Queue = Tag + ":queue";
+        Tickets = Tag + ":tickets";
+        Line = Tag + ":line";
+        Lease = Tag + ":lease";
+        JoinKeys = [Meta, Queue, Tickets, Line, Admitted];
+        AdmitKeys = [Meta, Stock, Queue, Line, Admitted, Lease];
+        SnapshotKeys = [Meta, Stock, Queue];
         DecideKeys = [Meta, Stock, Users, Idempotency, Orders, Admitted];
         InstallKeys = [Meta, Stock, Users, Idempotency, Returned];
         ReturnKeys = [Meta, Stock, Users, Returned];
@@ -64,8 +78,22 @@ public sealed class RedisSaleKeys
 
     public RedisKey Admitted { get; }
 
+    public RedisKey Queue { get; }
+
+    public RedisKey Tickets { get; }
+
+    public RedisKey Line { get; }
+
+    public RedisKey Lease { get; }
+
     /// <summary>Every key of the sale (for tests and clean-up).</summary>
-    public IReadOnlyList<RedisKey> All => [Meta, Stock, Users, Idempotency, Orders, Returned, Admitted];
+    public IReadOnlyList<RedisKey> All => [Meta, Stock, Users, Idempotency, Orders, Returned, Admitted, Queue, Tickets, Line, Lease];
+
+    internal RedisKey[] JoinKeys { get; }
+
+    internal RedisKey[] AdmitKeys { get; }
+
+    internal RedisKey[] SnapshotKeys { get; }
 
     internal RedisKey[] DecideKeys { get; }
 

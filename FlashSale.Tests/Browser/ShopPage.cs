@@ -16,7 +16,9 @@ public sealed class ShopPage(ChromeDriver driver, Uri baseAddress)
     /// <summary>A fresh start: no session in this tab, the sales list loaded.</summary>
     public void Reset()
     {
-        driver.Navigate().GoToUrl(baseAddress);
+        // Cleared from a same-origin page that runs no app script: on the app page itself, a session check still in
+        // flight (GET /auth/me) could write the session back right after the clear.
+        driver.Navigate().GoToUrl(new Uri(baseAddress, "/favicon.svg"));
         driver.ExecuteScript("sessionStorage.clear();");
         driver.Navigate().GoToUrl(new Uri(baseAddress, "/#/sales"));
         driver.Navigate().Refresh();

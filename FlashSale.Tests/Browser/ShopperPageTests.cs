@@ -128,7 +128,7 @@ public sealed class ShopperPageTests
         _page.WaitForText("sale-price", t => t.Contains("45.50", StringComparison.Ordinal), "the new price", TimeSpan.FromSeconds(6));
     }
 
-    [Fact(Skip = "Needs POST /api/v1/orders (issue 3) and the /ws stock frames (issue 5); enable when both are merged.")]
+    [Fact]
     public async Task The_stock_shown_changes_live_when_someone_buys()
     {
         var product = Unique("Orbit sneakers");

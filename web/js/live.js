@@ -42,6 +42,10 @@ export function putQueue(saleId, patch) {
   if (q.admitted && !q.admittedSeenAt) q.admittedSeenAt = now();
   queues.set(saleId, q);
   notify(saleId);
+  // The counter passed our ticket: ask once for the exact deadline of our turn (admittedUntil).
+  if (q.admitted && !q.admittedUntil && !before.admitted && q.ticket != null && accessToken()) {
+    request('GET', `/api/v1/flash-sales/${saleId}/queue/me`).then((q2) => putQueue(saleId, q2)).catch(() => {});
+  }
 }
 
 /** Forgets the ticket (the server refused it): the shopper sees "Join the line" again. */

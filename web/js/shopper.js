@@ -254,7 +254,9 @@ function purchasePanel(scope, id, go) {
       }
       turn.hidden = !(inLine && admitted) || closed;
       if (!turn.hidden) {
-        const left = (q.admittedSeenAt || now()) + s.admissionWindowSeconds * 1000 - now();
+        // The server's deadline when we have it (queue answers carry admittedUntil); else from when we saw the turn.
+        const until = q.admittedUntil ? parseTime(q.admittedUntil) : (q.admittedSeenAt || now()) + s.admissionWindowSeconds * 1000;
+        const left = until - now();
         setText(turn, left > 0 ? `It's your turn! You have ${formatDuration(left)} to buy.` : 'Your turn has passed. Join the line again.');
         if (!wasAdmitted) { wasAdmitted = true; announce('It is your turn. You can buy now.'); }
       }

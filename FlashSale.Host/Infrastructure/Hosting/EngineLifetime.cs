@@ -20,7 +20,8 @@ public sealed class EngineLifetime(IServiceProvider services, RedisMode redisMod
         {
             return;
         }
-        var authority = (RedisStockAuthority)services.GetRequiredService<IStockAuthority>();
+        var authority = (RedisStockAuthority)services.GetRequiredKeyedService<IStockAuthority>(EngineSetup.DecidingAuthority);
+        var waitingRoom = services.GetRequiredService<RedisWaitingRoom>();
         var reconciler = services.GetRequiredService<OrderStreamReconciler>();
         var scriptsLoaded = false;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.ReconcileIntervalSeconds), clock);
@@ -31,6 +32,7 @@ public sealed class EngineLifetime(IServiceProvider services, RedisMode redisMod
                 if (!scriptsLoaded)
                 {
                     await authority.LoadScriptsAsync();
+                    await waitingRoom.LoadScriptsAsync();
                     scriptsLoaded = true;
                 }
                 var result = await reconciler.ReconcileOnceAsync(stoppingToken);

@@ -6,6 +6,7 @@ using FlashSale.Engine.Redis;
 using FlashSale.Host.Infrastructure.Redis;
 using FlashSale.Host.Orders;
 using FlashSale.Host.Orders.Payments;
+using FlashSale.Host.Realtime;
 using FlashSale.Host.Sales;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -35,6 +36,9 @@ public sealed class EngineHostOptions
 
 public static class EngineSetup
 {
+    /// <summary>The service key of the authority that decides (Redis or in-process), without the live-update notifier.</summary>
+    public const string DecidingAuthority = "deciding";
+
     /// <summary>
     /// The purchase path: Redis Lua as the stock authority when Redis is configured (several hosts), else the
     /// in-process authority (one host); in both cases the PostgreSQL group-commit journal and one engine per sale.
@@ -49,7 +53,7 @@ public static class EngineSetup
             new PostgresOrderJournalOptions { Writers = sp.GetRequiredService<IOptions<EngineHostOptions>>().Value.JournalWriters }));
         services.AddSingleton<IOrderJournal>(sp => sp.GetRequiredService<PostgresOrderJournal>());
         services.AddSingleton(new FlashSaleRedisOptions { ReconcileMinEntryAge = TimeSpan.FromSeconds(2) });
-        services.AddSingleton<IStockAuthority>(sp =>
+        services.AddKeyedSingleton<IStockAuthority>(DecidingAuthority, (sp, _) =>
         {
             var durable = sp.GetRequiredService<PostgresSaleStateReader>();
             if (sp.GetRequiredService<RedisMode>().Enabled)
@@ -60,6 +64,10 @@ public static class EngineSetup
             // a restart never sells units that are already taken.
             return new InProcessStockAuthority(durable);
         });
+        // Everyone else sees the deciding authority through a notifier that raises the sale's live stock signal
+        // once per batch that sold something and once per return of units.
+        services.AddSingleton<IStockAuthority>(sp => new StockChangeNotifier(
+            sp.GetRequiredKeyedService<IStockAuthority>(DecidingAuthority), sp.GetRequiredService<SaleSignals>()));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<EngineHostOptions>>().Value;

@@ -9,7 +9,9 @@ using FlashSale.Host.Infrastructure.Security;
 using FlashSale.Host.Infrastructure.Seeding;
 using FlashSale.Host.LoadTesting;
 using FlashSale.Host.Orders;
+using FlashSale.Host.Realtime;
 using FlashSale.Host.Sales;
+using FlashSale.Host.WaitingRoom;
 
 namespace FlashSale.Host.Infrastructure.Hosting;
 
@@ -43,6 +45,7 @@ public static class HostSetup
         services.AddSingleton<SaleStore>();
         services.AddSingleton<Seeder>();
         services.AddFlashSaleEngine();
+        services.AddFlashSaleRealtime();
 
         return builder;
     }
@@ -56,6 +59,7 @@ public static class HostSetup
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseFlashSaleRealtime();
 
         app.MapHealth();
         app.MapAccounts();
@@ -63,6 +67,8 @@ public static class HostSetup
         app.MapSales();
         app.MapPurchases();
         app.MapOrders();
+        app.MapWaitingRoom();
+        app.MapRealtime();
         app.MapLoadTesting();
         return app;
     }

@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using StackExchange.Redis;
+
+namespace FlashSale.Engine.Redis;
+
+/// <summary>What joining the line (or asking for one's place) answered.</summary>
+public enum QueueOutcome
+{
+    /// <summary>The shopper holds <see cref="QueuePlace.Ticket"/> (waiting or admitted).</summary>
+    InLine,
+    /// <summary>Redis holds no state for the sale (install it with the stock authority and ask again).</summary>
+    NoSaleState,
+    /// <summary>The sale does not use a waiting room.</summary>
+    NoWaitingRoom,
+    /// <summary>The shopper holds no live place (never joined, or the admission lapsed or was used up).</summary>
+    NotInLine,
+}
+
+/// <summary>A shopper's place in a sale's line.</summary>
+public readonly record struct QueuePlace(QueueOutcome Outcome, long Ticket, long AdmittedThrough, bool Admitted, long AdmittedUntilUnixMs)
+{
+    public long Position => Math.Max(0, Ticket - AdmittedThrough);
+}
+
+/// <summary>What one admission step did. <see cref="Leader"/> is false when another host holds the lease.</summary>
+public readonly record struct AdmissionStep(bool Leader, bool SaleKnown, long AdmittedThrough, long Issued, long LiveAdmissions,
+    int RemainingStock, int AdmittedNow);
+
+/// <summary>What live frames show about a sale, read atomically; <see cref="Sequence"/> orders snapshots across hosts.</summary>
+public readonly record struct SaleSnapshot(long Sequence, int RemainingStock, string Status, bool StatusChanged, long AdmittedThrough,
+    bool WaitingRoom);
+
+/// <summary>
+/// The waiting room in Redis: tickets (one per shopper, handed out in join order by one Lua call), the per-sale
+/// "admitted through ticket T" counter advanced by the lease holder at the sale's rate and within the stock cap,
+/// and the admission deadlines the purchase script checks (<see cref="RedisSaleKeys.Admitted"/>). Every key of a
+/// sale shares its hash tag, so each call is one atomic script, also on Redis Cluster.
+/// </summary>
+public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
+{
+    private readonly IConnectionMultiplexer _redis = redis ?? throw new ArgumentNullException(nameof(redis));
+    private readonly ConcurrentDictionary<Guid, RedisSaleKeys> _keys = new();
+    private readonly RedisScript _join = new(WaitingRoomScripts.Join);
+    private readonly RedisScript _admit = new(WaitingRoomScripts.Admit);
+    private readonly RedisScript _snapshot = new(WaitingRoomScripts.Snapshot);
+
+    public async Task LoadScriptsAsync()
+    {
+        await _join.LoadAsync(_redis).ConfigureAwait(false);
+        await _admit.LoadAsync(_redis).ConfigureAwait(false);
+        await _snapshot.LoadAsync(_redis).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Joins the line (<paramref name="join"/> true: idempotent, one live ticket per shopper) or only reads the
+    /// shopper's place (false).
+    /// </summary>
+    public async Task<QueuePlace> JoinAsync(Guid saleId, Guid userId, long nowUnixMs, bool join)
+    {
+        var result = await _join.EvaluateAsync(_redis, KeysFor(saleId).JoinKeys,
+            [RedisSaleKeys.Member(userId), nowUnixMs, join ? 1 : 0]).ConfigureAwait(false);
+        var first = (long)result[0];
+        return first switch
+        {
+            -1 => new QueuePlace(QueueOutcome.NoSaleState, 0, 0, false, 0),
+            -2 => new QueuePlace(QueueOutcome.NoWaitingRoom, 0, 0, false, 0),
+            -3 => new QueuePlace(QueueOutcome.NotInLine, 0, (long)result[1], false, 0),
+            _ => new QueuePlace(QueueOutcome.InLine, first, (long)result[1], (long)result[2] == 1, (long)result[3]),
+        };
+    }
+
+    /// <summary>
+    /// Advances the sale's line once, if this <paramref name="owner"/> holds (or takes) the sale's lease.
+    /// </summary>
+    /// <param name="owner">A string unique to this host process.</param>
+    /// <param name="ratePerSecond">Admissions per second.</param>
+    /// <param name="windowMs">How long an admitted shopper may take to buy.</param>
+    /// <param name="admittedPerRemainingUnit">Live admissions may be at most this many per unit still in stock.</param>
+    /// <param name="leaseMs">Lease time to live; the holder renews it at every step.</param>
+    /// <param name="maxPerStep">Most tickets one step admits (bounds the script's run time).</param>
+    public async Task<AdmissionStep> AdmitAsync(Guid saleId, string owner, long nowUnixMs, int ratePerSecond, long windowMs,
+        int admittedPerRemainingUnit, long leaseMs, int maxPerStep)
+    {
+        var result = await _admit.EvaluateAsync(_redis, KeysFor(saleId).AdmitKeys,
+            [owner, nowUnixMs, leaseMs, ratePerSecond, windowMs, admittedPerRemainingUnit, maxPerStep]).ConfigureAwait(false);
+        var first = (long)result[0];
+        return first switch
+        {
+            -1 => new AdmissionStep(false, true, 0, 0, 0, 0, 0),
+            -2 => new AdmissionStep(true, false, 0, 0, 0, 0, 0),
+            _ => new AdmissionStep(true, true, first, (long)result[1], (long)result[2], (int)result[3], (int)result[4]),
+        };
+    }
+
+    /// <summary>The sale's live figures, or null when Redis holds no state for it.</summary>
+    public async Task<SaleSnapshot?> SnapshotAsync(Guid saleId, long nowUnixMs)
+    {
+        var result = await _snapshot.EvaluateAsync(_redis, KeysFor(saleId).SnapshotKeys, [nowUnixMs]).ConfigureAwait(false);
+        var first = (long)result[0];
+        if (first < 0)
+        {
+            return null;
+        }
+        return new SaleSnapshot(first, (int)result[1], (string)result[2]!, (long)result[3] == 1, (long)result[4], (long)result[5] == 1);
+    }
+
+    private RedisSaleKeys KeysFor(Guid saleId) => _keys.GetOrAdd(saleId, RedisSaleKeys.For);
+}

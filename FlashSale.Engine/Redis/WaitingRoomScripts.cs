@@ -1,0 +1,115 @@
+namespace FlashSale.Engine.Redis;
+
+/// <summary>The Lua scripts of the waiting room (see <see cref="RedisWaitingRoom"/>). Every key is passed in KEYS.</summary>
+internal static class WaitingRoomScripts
+{
+    /// <summary>
+    /// Joins the line (ARGV[3] = "1") or reads the shopper's place (ARGV[3] = "0").
+    /// KEYS: 1 meta, 2 queue, 3 tickets, 4 line, 5 admitted. ARGV: 1 user (N), 2 now (unix ms), 3 join flag.
+    /// Reply: {-1} no sale state, {-2} the sale has no waiting room, {-3, through} not in line (read only);
+    /// otherwise {ticket, through, admitted 0/1, admission deadline ms or 0}.
+    /// A shopper keeps one ticket while it waits or is admitted; once the ticket was admitted and the admission is
+    /// gone (window lapsed, or used up by buying the limit), joining again hands out a new ticket at the back.
+    /// </summary>
+    public const string Join = """
+        local wr = redis.call('HGET', KEYS[1], 'wr')
+        if not wr then return {-1} end
+        if wr ~= '1' then return {-2} end
+        local user = ARGV[1]
+        local now = tonumber(ARGV[2])
+        local through = tonumber(redis.call('HGET', KEYS[2], 'through') or '0')
+        local t = redis.call('HGET', KEYS[3], user)
+        if t then
+          t = tonumber(t)
+          if t > through then return {t, through, 0, 0} end
+          local d = redis.call('ZSCORE', KEYS[5], user)
+          if d and tonumber(d) >= now then return {t, through, 1, tonumber(d)} end
+        end
+        if ARGV[3] ~= '1' then return {-3, through} end
+        t = redis.call('HINCRBY', KEYS[2], 'issued', 1)
+        redis.call('HSET', KEYS[3], user, t)
+        redis.call('RPUSH', KEYS[4], user)
+        return {t, through, 0, 0}
+        """;
+
+    /// <summary>
+    /// One admission step of one sale, run by the lease holder only.
+    /// KEYS: 1 meta, 2 stock, 3 queue, 4 line, 5 admitted, 6 lease.
+    /// ARGV: 1 owner, 2 now (unix ms), 3 lease ms, 4 rate per second, 5 window ms, 6 admitted per remaining unit,
+    /// 7 most tickets per step.
+    /// Reply: {-1} another host holds the lease, {-2} no sale state; otherwise
+    /// {through, issued, live admissions, remaining stock, admitted by this step}.
+    /// The rate is a credit that grows with time (at most one second's worth, at least one shopper) and is spent
+    /// one ticket at a time; live admissions (deadline not passed) never exceed remaining stock times ARGV[6].
+    /// </summary>
+    public const string Admit = """
+        local owner = ARGV[1]
+        local holder = redis.call('GET', KEYS[6])
+        if holder and holder ~= owner then return {-1} end
+        redis.call('SET', KEYS[6], owner, 'PX', ARGV[3])
+        local m = redis.call('HMGET', KEYS[1], 'starts', 'ends', 'wr')
+        if not m[1] then return {-2} end
+        local nowstr = ARGV[2]
+        local now = tonumber(nowstr)
+        local q = redis.call('HMGET', KEYS[3], 'issued', 'through', 'at', 'credit')
+        local issued = tonumber(q[1] or '0')
+        local through = tonumber(q[2] or '0')
+        local at = tonumber(q[3] or nowstr)
+        local credit = tonumber(q[4] or '1')
+        local rate = tonumber(ARGV[4])
+        redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. nowstr)
+        local live = redis.call('ZCARD', KEYS[5])
+        local stock = tonumber(redis.call('GET', KEYS[2]) or '0')
+        credit = math.min(credit + math.max(0, now - at) * rate / 1000, math.max(1, rate))
+        local n = 0
+        if m[3] == '1' and now >= tonumber(m[1]) and now < tonumber(m[2]) and stock > 0 then
+          n = math.min(math.floor(credit), issued - through, stock * tonumber(ARGV[6]) - live, tonumber(ARGV[7]))
+          if n > 0 then
+            local users = redis.call('LRANGE', KEYS[4], through, through + n - 1)
+            local deadline = string.format('%.0f', now + tonumber(ARGV[5]))
+            local args = {}
+            for i = 1, #users do
+              args[2 * i - 1] = deadline
+              args[2 * i] = users[i]
+            end
+            if #users > 0 then redis.call('ZADD', KEYS[5], unpack(args)) end
+            through = through + n
+            credit = credit - n
+            live = live + #users
+          else
+            n = 0
+          end
+        end
+        redis.call('HSET', KEYS[3], 'through', through, 'at', nowstr, 'credit', string.format('%.4f', credit))
+        return {through, issued, live, stock, n}
+        """;
+
+    /// <summary>
+    /// Reads what live frames show, in one atomic step that also orders them.
+    /// KEYS: 1 meta, 2 stock, 3 queue. ARGV: 1 now (unix ms).
+    /// Reply: {-1} no sale state; otherwise {seq, remaining stock, status, status changed 0/1, through, waiting room 0/1}
+    /// where seq grows by one per call (frames carry it so a host drops one that arrives after a newer one) and the
+    /// status is the API's (upcoming, active, sold_out, ended); "changed" is 1 once per change across all hosts.
+    /// </summary>
+    public const string Snapshot = """
+        local m = redis.call('HMGET', KEYS[1], 'starts', 'ends', 'wr')
+        if not m[1] then return {-1} end
+        local now = tonumber(ARGV[1])
+        local stock = tonumber(redis.call('GET', KEYS[2]) or '0')
+        local st
+        if now >= tonumber(m[2]) then st = 'ended'
+        elseif now < tonumber(m[1]) then st = 'upcoming'
+        elseif stock <= 0 then st = 'sold_out'
+        else st = 'active' end
+        local q = redis.call('HMGET', KEYS[3], 'through', 'st')
+        local seq = redis.call('HINCRBY', KEYS[3], 'seq', 1)
+        local changed = 0
+        if q[2] ~= st then
+          redis.call('HSET', KEYS[3], 'st', st)
+          changed = 1
+        end
+        local wr = 0
+        if m[3] == '1' then wr = 1 end
+        return {seq, stock, st, changed, tonumber(q[1] or '0'), wr}
+        """;
+}

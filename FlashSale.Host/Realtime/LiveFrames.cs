@@ -1,0 +1,129 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace FlashSale.Host.Realtime;
+
+/// <summary>The kinds of sale frame; each socket keeps at most the latest pending frame of each kind per sale.</summary>
+public enum FrameKind : byte
+{
+    Stock = (byte)'s',
+    Queue = (byte)'q',
+    Price = (byte)'p',
+    Sale = (byte)'a',
+}
+
+/// <summary>
+/// Builds the server's JSON frames, once per event. A sale frame travels between hosts as a relay message: a short
+/// ASCII header <c>&lt;sale id, 36&gt;&lt;kind, 1&gt;&lt;seq&gt;|&lt;value&gt;|</c> followed by the frame bytes that every
+/// subscriber receives unchanged. <c>seq</c> (0 = unordered) lets a host drop a frame that arrives after a newer one
+/// of the same kind; <c>value</c> is the remaining stock (stock) or admitted-through counter (queue).
+/// </summary>
+public static class LiveFrames
+{
+    public const int SaleIdLength = 36;
+
+    public static byte[] Stock(Guid saleId, long seq, int remainingStock, string status, long sentAt) =>
+        Build(saleId, FrameKind.Stock, seq, remainingStock, w =>
+        {
+            w.WriteString("type"u8, "stock"u8);
+            w.WriteString("saleId"u8, saleId);
+            w.WriteNumber("remainingStock"u8, remainingStock);
+            w.WriteString("status"u8, status);
+            w.WriteNumber("sentAt"u8, sentAt);
+        });
+
+    public static byte[] Queue(Guid saleId, long seq, long admittedThrough, int ratePerSecond, long sentAt) =>
+        Build(saleId, FrameKind.Queue, seq, admittedThrough, w =>
+        {
+            w.WriteString("type"u8, "queue"u8);
+            w.WriteString("saleId"u8, saleId);
+            w.WriteNumber("admittedThrough"u8, admittedThrough);
+            w.WriteNumber("ratePerSecond"u8, ratePerSecond);
+            w.WriteNumber("sentAt"u8, sentAt);
+        });
+
+    public static byte[] Price(Guid saleId, decimal salePrice, long sentAt) =>
+        Build(saleId, FrameKind.Price, 0, 0, w =>
+        {
+            w.WriteString("type"u8, "price"u8);
+            w.WriteString("saleId"u8, saleId);
+            w.WriteNumber("salePrice"u8, salePrice);
+            w.WriteNumber("sentAt"u8, sentAt);
+        });
+
+    public static byte[] Sale(Guid saleId, long seq, string status, long sentAt) =>
+        Build(saleId, FrameKind.Sale, seq, 0, w =>
+        {
+            w.WriteString("type"u8, "sale"u8);
+            w.WriteString("saleId"u8, saleId);
+            w.WriteString("status"u8, status);
+            w.WriteNumber("sentAt"u8, sentAt);
+        });
+
+    /// <summary>A frame for one socket only (no relay header).</summary>
+    public static byte[] Error(string code, string message)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("type"u8, "error"u8);
+            w.WriteString("code"u8, code);
+            w.WriteString("message"u8, message);
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static readonly byte[] Pong = """{"type":"pong"}"""u8.ToArray();
+
+    /// <summary>Splits a relay message; false when it is not one.</summary>
+    public static bool TryParse(ReadOnlyMemory<byte> message, out Guid saleId, out FrameKind kind, out long seq, out long value,
+        out ReadOnlyMemory<byte> frame)
+    {
+        saleId = default;
+        kind = default;
+        seq = value = 0;
+        frame = default;
+        var span = message.Span;
+        if (span.Length < SaleIdLength + 4 || !Utf8Parser.TryParse(span[..SaleIdLength], out saleId, out _, 'D'))
+        {
+            return false;
+        }
+        kind = (FrameKind)span[SaleIdLength];
+        if (kind is not (FrameKind.Stock or FrameKind.Queue or FrameKind.Price or FrameKind.Sale))
+        {
+            return false;
+        }
+        var rest = span[(SaleIdLength + 1)..];
+        if (!Utf8Parser.TryParse(rest, out seq, out var used) || used >= rest.Length || rest[used] != (byte)'|')
+        {
+            return false;
+        }
+        var at = SaleIdLength + 1 + used + 1;
+        rest = span[at..];
+        if (!Utf8Parser.TryParse(rest, out value, out used) || used >= rest.Length || rest[used] != (byte)'|')
+        {
+            return false;
+        }
+        frame = message[(at + used + 1)..];
+        return frame.Length > 0;
+    }
+
+    private static byte[] Build(Guid saleId, FrameKind kind, long seq, long value, Action<Utf8JsonWriter> body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(192);
+        var header = string.Create(CultureInfo.InvariantCulture, $"{saleId:D}{(char)kind}{seq}|{value}|");
+        Encoding.ASCII.GetBytes(header, buffer);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+}

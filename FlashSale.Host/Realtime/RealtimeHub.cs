@@ -1,0 +1,222 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+
+namespace FlashSale.Host.Realtime;
+
+/// <summary>
+/// This host's subscribers by sale. <see cref="Deliver"/> takes one relay message (from Redis pub/sub, or straight
+/// from the publisher without Redis) and hands the same frame bytes to every local subscriber of the sale; it only
+/// queues (see <see cref="LiveConnection"/>), so fan-out never waits on a socket.
+/// </summary>
+public sealed class RealtimeHub(SaleSignals signals)
+{
+    private readonly ConcurrentDictionary<Guid, SaleTopic> _topics = new();
+    private readonly ConcurrentDictionary<LiveConnection, byte> _connections = new();
+
+    public int ConnectionCount => _connections.Count;
+
+    public ICollection<LiveConnection> Connections => _connections.Keys;
+
+    /// <summary>Sales with at least one subscriber on this host.</summary>
+    public IEnumerable<Guid> WatchedSales => _topics.Where(t => t.Value.Count > 0).Select(t => t.Key);
+
+    public int SubscriberCount(Guid saleId) => _topics.TryGetValue(saleId, out var topic) ? topic.Count : 0;
+
+    /// <summary>The last stock and queue values this host relayed for the sale (null when none yet).</summary>
+    public (long? Stock, long? Through) LastValues(Guid saleId) =>
+        _topics.TryGetValue(saleId, out var topic) ? topic.LastValues() : (null, null);
+
+    public void Register(LiveConnection connection) => _connections.TryAdd(connection, 0);
+
+    public void Unregister(LiveConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        _connections.TryRemove(connection, out _);
+        foreach (var saleId in connection.Subscriptions)
+        {
+            if (_topics.TryGetValue(saleId, out var topic))
+            {
+                topic.Remove(connection);
+            }
+        }
+        connection.Subscriptions.Clear();
+    }
+
+    /// <summary>
+    /// Subscribes and sends the sale's latest frames this host knows; asks the publisher for a fresh snapshot when
+    /// it knows none (or this is the sale's first subscriber here, so what it knows may be old).
+    /// </summary>
+    public void Subscribe(LiveConnection connection, Guid saleId)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var topic = _topics.GetOrAdd(saleId, static _ => new SaleTopic());
+        var first = topic.Add(connection);
+        var known = topic.SendLatest(connection, saleId);
+        if (first || !known)
+        {
+            signals.Mark(saleId, SaleSignals.Stock | SaleSignals.Queue);
+        }
+    }
+
+    public void Unsubscribe(LiveConnection connection, Guid saleId)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (_topics.TryGetValue(saleId, out var topic))
+        {
+            topic.Remove(connection);
+        }
+    }
+
+    /// <summary>Relays one message to this host's subscribers of its sale. Returns how many sockets got it.</summary>
+    public int Deliver(ReadOnlyMemory<byte> message)
+    {
+        if (!LiveFrames.TryParse(message, out var saleId, out var kind, out var seq, out var value, out var frame))
+        {
+            return 0;
+        }
+        if (!_topics.TryGetValue(saleId, out var topic))
+        {
+            return 0;
+        }
+        var subscribers = topic.Accept(kind, seq, value, frame);
+        if (subscribers is null)
+        {
+            return 0; // older than a frame of the same kind already relayed
+        }
+        foreach (var connection in subscribers)
+        {
+            connection.Enqueue(saleId, kind, frame);
+        }
+        return subscribers.Length;
+    }
+
+    /// <summary>Aborts sockets stuck in a send and closes those whose token expired (4401).</summary>
+    public void Sweep(TimeSpan sendTimeout, long nowUnixMs)
+    {
+        foreach (var connection in _connections.Keys)
+        {
+            if (connection.IsStuck(sendTimeout))
+            {
+                connection.Abort();
+            }
+            else if (connection.TokenExpiresAtUnixMs <= nowUnixMs)
+            {
+                connection.RequestClose((WebSocketCloseStatus)LiveCloseCodes.TokenExpired, "The access token expired; reconnect with a fresh one.");
+            }
+        }
+    }
+
+    private sealed class SaleTopic
+    {
+        private readonly Lock _gate = new();
+        private readonly HashSet<LiveConnection> _members = [];
+        private LiveConnection[]? _snapshot;
+        private readonly ReadOnlyMemory<byte>[] _latest = new ReadOnlyMemory<byte>[4];
+        private readonly long[] _latestSeq = new long[4];
+        private long? _stock;
+        private long? _through;
+
+        public int Count
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _members.Count;
+                }
+            }
+        }
+
+        public bool Add(LiveConnection connection)
+        {
+            lock (_gate)
+            {
+                if (_members.Add(connection))
+                {
+                    _snapshot = null;
+                }
+                return _members.Count == 1;
+            }
+        }
+
+        public void Remove(LiveConnection connection)
+        {
+            lock (_gate)
+            {
+                if (_members.Remove(connection))
+                {
+                    _snapshot = null;
+                }
+            }
+        }
+
+        public (long? Stock, long? Through) LastValues()
+        {
+            lock (_gate)
+            {
+                return (_stock, _through);
+            }
+        }
+
+        /// <summary>Records the frame as the latest of its kind and returns who gets it; null when it is stale.</summary>
+        public LiveConnection[]? Accept(FrameKind kind, long seq, long value, ReadOnlyMemory<byte> frame)
+        {
+            var slot = Slot(kind);
+            lock (_gate)
+            {
+                if (seq != 0 && seq < _latestSeq[slot])
+                {
+                    return null;
+                }
+                if (seq != 0)
+                {
+                    _latestSeq[slot] = seq;
+                }
+                _latest[slot] = frame;
+                if (kind == FrameKind.Stock)
+                {
+                    _stock = value;
+                }
+                else if (kind == FrameKind.Queue)
+                {
+                    _through = value;
+                }
+                return _snapshot ??= [.. _members];
+            }
+        }
+
+        public bool SendLatest(LiveConnection connection, Guid saleId)
+        {
+            var known = false;
+            lock (_gate)
+            {
+                for (var slot = 0; slot < _latest.Length; slot++)
+                {
+                    if (!_latest[slot].IsEmpty)
+                    {
+                        connection.Enqueue(saleId, Kinds[slot], _latest[slot]);
+                        known |= slot == 0;
+                    }
+                }
+            }
+            return known;
+        }
+
+        private static readonly FrameKind[] Kinds = [FrameKind.Stock, FrameKind.Queue, FrameKind.Price, FrameKind.Sale];
+
+        private static int Slot(FrameKind kind) => kind switch
+        {
+            FrameKind.Stock => 0,
+            FrameKind.Queue => 1,
+            FrameKind.Price => 2,
+            _ => 3,
+        };
+    }
+}
+
+/// <summary>The application close codes of <c>/ws</c> (4000-4999 are the application's).</summary>
+public static class LiveCloseCodes
+{
+    /// <summary>The access token expired while the socket was open: refresh it and reconnect.</summary>
+    public const int TokenExpired = 4401;
+}

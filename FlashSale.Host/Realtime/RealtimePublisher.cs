@@ -1,0 +1,193 @@
+using FlashSale.Engine.Redis;
+using FlashSale.Host.Infrastructure.Redis;
+using FlashSale.Host.Sales;
+using FlashSale.Host.WaitingRoom;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace FlashSale.Host.Realtime;
+
+/// <summary>
+/// Turns signals into frames. Every <see cref="RealtimeOptions.CoalesceMilliseconds"/> it takes the sales whose
+/// stock or line moved (however many purchases that was), reads each sale once (<see cref="ISaleSnapshots"/>),
+/// serializes each frame once and publishes it on the Redis channel; every host (this one included) relays what
+/// arrives on the channel to its own subscribers (<see cref="RealtimeHub.Deliver"/>). Without Redis the frames go
+/// straight to the local hub. Every <see cref="RealtimeOptions.RefreshMilliseconds"/> the sales watched here are
+/// re-read too, so changes nobody signalled on this host (units returned, the clock opening or ending a sale) still
+/// reach the screens. It also sweeps sockets: stuck sends are aborted, expired tokens closed.
+/// </summary>
+public sealed partial class RealtimePublisher(
+    IServiceProvider services,
+    RedisMode redisMode,
+    SaleSignals signals,
+    RealtimeHub hub,
+    ISaleSnapshots snapshots,
+    WaitingRoomCatalog catalog,
+    IOptions<RealtimeOptions> options,
+    TimeProvider clock,
+    ILogger<RealtimePublisher> logger) : BackgroundService
+{
+    private const int Refresh = 4;
+    private readonly RealtimeOptions _options = options.Value;
+    private readonly RedisChannel _channel = RedisChannel.Literal(options.Value.Channel);
+    private ISubscriber? _subscriber;
+    private ChannelMessageQueue? _subscription;
+
+    /// <summary>Publishes a price frame and a fresh snapshot after an admin changed the sale.</summary>
+    public async ValueTask SaleChangedAsync(Sale sale)
+    {
+        ArgumentNullException.ThrowIfNull(sale);
+        signals.Mark(sale.Id, SaleSignals.Stock | SaleSignals.Queue);
+        await PublishAsync(LiveFrames.Price(sale.Id, sale.SalePrice, clock.GetUtcNow().ToUnixTimeMilliseconds()));
+    }
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (redisMode.Enabled)
+        {
+            _subscriber = services.GetRequiredService<IConnectionMultiplexer>().GetSubscriber();
+            try
+            {
+                await SubscribeAsync();
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                // Redis is down at start: the loop subscribes once it is back.
+                LogRelayFailed(logger, e);
+            }
+        }
+        await base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Ask every socket to go (1001) so the server does not wait out its shutdown timeout on open sockets;
+        // pages reconnect (to another host) with backoff.
+        foreach (var connection in hub.Connections)
+        {
+            connection.RequestClose(System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable, "The server is shutting down.");
+        }
+        await base.StopAsync(cancellationToken);
+        if (Interlocked.Exchange(ref _subscription, null) is { } subscription)
+        {
+            try
+            {
+                await subscription.UnsubscribeAsync();
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
+            {
+                LogRelayFailed(logger, e);
+            }
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var due = new List<(Guid SaleId, int What)>();
+        var merged = new Dictionary<Guid, int>();
+        long lastRefresh = 0;
+        long lastSweep = 0;
+        var sendTimeout = TimeSpan.FromSeconds(_options.SendTimeoutSeconds);
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(_options.CoalesceMilliseconds), clock);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            if (redisMode.Enabled && _subscription is null)
+            {
+                try
+                {
+                    await SubscribeAsync();
+                }
+                catch (Exception e) when (e is RedisException or TimeoutException)
+                {
+                    LogRelayFailed(logger, e);
+                }
+            }
+            due.Clear();
+            merged.Clear();
+            signals.Drain(due);
+            foreach (var (saleId, what) in due)
+            {
+                merged[saleId] = merged.GetValueOrDefault(saleId) | what;
+            }
+            if (now - lastRefresh >= _options.RefreshMilliseconds)
+            {
+                lastRefresh = now;
+                foreach (var saleId in hub.WatchedSales)
+                {
+                    merged[saleId] = merged.GetValueOrDefault(saleId) | Refresh;
+                }
+            }
+            foreach (var (saleId, what) in merged)
+            {
+                try
+                {
+                    await PublishSaleAsync(saleId, what, now, stoppingToken);
+                }
+                catch (Exception e) when (e is RedisException or TimeoutException or Npgsql.NpgsqlException or InvalidOperationException)
+                {
+                    LogPublishFailed(logger, saleId, e);
+                }
+            }
+            if (now - lastSweep >= 1_000)
+            {
+                lastSweep = now;
+                hub.Sweep(sendTimeout, now);
+            }
+        }
+    }
+
+    private async Task PublishSaleAsync(Guid saleId, int what, long now, CancellationToken cancellationToken)
+    {
+        if (await snapshots.ReadAsync(saleId, now, cancellationToken) is not { } snap)
+        {
+            return;
+        }
+        var (lastStock, lastThrough) = hub.LastValues(saleId);
+        if ((what & SaleSignals.Stock) != 0 || snap.StatusChanged || lastStock != snap.RemainingStock)
+        {
+            await PublishAsync(LiveFrames.Stock(saleId, snap.Sequence, snap.RemainingStock, snap.Status, now));
+        }
+        if (snap.StatusChanged)
+        {
+            await PublishAsync(LiveFrames.Sale(saleId, snap.Sequence, snap.Status, now));
+        }
+        if (snap.WaitingRoom && ((what & SaleSignals.Queue) != 0 || snap.StatusChanged || lastThrough != snap.AdmittedThrough))
+        {
+            var room = await catalog.GetAsync(saleId, cancellationToken);
+            await PublishAsync(LiveFrames.Queue(saleId, snap.Sequence, snap.AdmittedThrough, room?.RatePerSecond ?? 0, now));
+        }
+    }
+
+    private async Task PublishAsync(byte[] message)
+    {
+        if (_subscriber is { } subscriber)
+        {
+            await subscriber.PublishAsync(_channel, message);
+        }
+        else
+        {
+            hub.Deliver(message);
+        }
+    }
+
+    private async Task SubscribeAsync()
+    {
+        var subscription = await _subscriber!.SubscribeAsync(_channel);
+        subscription.OnMessage(message =>
+        {
+            var bytes = (byte[]?)message.Message;
+            if (bytes is not null)
+            {
+                hub.Deliver(bytes);
+            }
+        });
+        _subscription = subscription;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing live frames of sale {SaleId} failed; the next tick retries")]
+    private static partial void LogPublishFailed(ILogger logger, Guid saleId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Subscribing to the live-frame relay channel failed; retrying")]
+    private static partial void LogRelayFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,84 @@
+using FlashSale.Engine.Redis;
+using FlashSale.Host.Infrastructure.Redis;
+using FlashSale.Host.Realtime;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace FlashSale.Host.WaitingRoom;
+
+/// <summary>
+/// Advances every waiting-room sale's line. Runs on every host, but a sale's step only runs for the holder of the
+/// sale's Redis lease (<c>{sale:ID}:lease</c>, taken with SET PX inside the same Lua call that admits, renewed at every
+/// step), so exactly one host moves a given line at a time and a dead holder is replaced after the lease time. A host
+/// that finds the lease taken leaves that sale alone for half a lease. Each step admits at the sale's rate, only
+/// while the sale is open and has stock, and never beyond <see cref="WaitingRoomOptions.AdmittedPerRemainingUnit"/>
+/// live admissions per unit left; admitting raises the sale's queue signal so the new counter goes out as one frame.
+/// </summary>
+public sealed partial class AdmissionLoop(
+    RedisMode redisMode,
+    IServiceProvider services,
+    WaitingRoomCatalog catalog,
+    SaleSignals signals,
+    IOptions<WaitingRoomOptions> options,
+    TimeProvider clock,
+    ILogger<AdmissionLoop> logger) : BackgroundService
+{
+    private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    private readonly Dictionary<Guid, long> _notMineUntil = [];
+
+    /// <summary>This host's lease identity.</summary>
+    public string Owner => _owner;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!redisMode.Enabled)
+        {
+            return; // one host without Redis: the waiting room is not offered (see docs/REALTIME.md)
+        }
+        var room = services.GetRequiredService<RedisWaitingRoom>();
+        var settings = options.Value;
+        long lastRefresh = 0;
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(settings.AdmissionTickMilliseconds), clock);
+        do
+        {
+            var now = clock.GetUtcNow();
+            var nowMs = now.ToUnixTimeMilliseconds();
+            try
+            {
+                if (nowMs - lastRefresh >= settings.CatalogRefreshSeconds * 1000)
+                {
+                    await catalog.RefreshAsync(stoppingToken);
+                    lastRefresh = nowMs;
+                }
+                foreach (var sale in catalog.Sales)
+                {
+                    if (now.UtcDateTime < sale.StartsAt || now.UtcDateTime >= sale.EndsAt
+                        || (_notMineUntil.TryGetValue(sale.SaleId, out var until) && nowMs < until))
+                    {
+                        continue;
+                    }
+                    var step = await room.AdmitAsync(sale.SaleId, _owner, nowMs, sale.RatePerSecond, sale.WindowSeconds * 1000L,
+                        settings.AdmittedPerRemainingUnit, settings.LeaseMilliseconds, settings.MaxAdmissionsPerStep);
+                    if (!step.Leader)
+                    {
+                        _notMineUntil[sale.SaleId] = nowMs + (settings.LeaseMilliseconds / 2);
+                        continue;
+                    }
+                    _notMineUntil.Remove(sale.SaleId);
+                    if (step.AdmittedNow > 0)
+                    {
+                        signals.Mark(sale.SaleId, SaleSignals.Queue);
+                    }
+                }
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException or Npgsql.NpgsqlException or InvalidOperationException)
+            {
+                LogStepFailed(logger, e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Advancing the waiting rooms failed; the next tick retries")]
+    private static partial void LogStepFailed(ILogger logger, Exception exception);
+}

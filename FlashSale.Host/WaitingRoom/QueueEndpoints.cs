@@ -1,0 +1,115 @@
+using System.Security.Claims;
+using System.Text.Json.Serialization;
+using FlashSale.Engine.Core;
+using FlashSale.Engine.Redis;
+using FlashSale.Host.Infrastructure.Problems;
+using FlashSale.Host.Infrastructure.Security;
+using FlashSale.Host.Sales;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FlashSale.Host.WaitingRoom;
+
+/// <summary>
+/// A shopper's place in a sale's line. <see cref="Position"/> is <c>ticket - admittedThrough</c> (0 once admitted);
+/// <see cref="EtaSeconds"/> is the position at the sale's rate, counted from the opening for an upcoming sale;
+/// <see cref="AdmittedUntil"/> is when an admitted shopper's window to buy ends.
+/// </summary>
+public sealed record QueueResponse(
+    long Ticket,
+    long Position,
+    long AdmittedThrough,
+    bool Admitted,
+    DateTime? AdmittedUntil,
+    int EtaSeconds,
+    int PollAfterMs,
+    int RatePerSecond,
+    int AdmissionWindowSeconds);
+
+[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(QueueResponse))]
+internal sealed partial class WaitingRoomJsonContext : JsonSerializerContext;
+
+/// <summary>The stable problem types of the waiting room.</summary>
+public static class WaitingRoomProblems
+{
+    private const string Base = "https://flashsale.dev/problems/";
+
+    /// <summary>409: the sale sells without a line; buy directly.</summary>
+    public const string NoWaitingRoom = Base + "no-waiting-room";
+
+    /// <summary>404 from GET queue/me: no live place (never joined, or the turn lapsed / was used up).</summary>
+    public const string NotInLine = Base + "not-in-line";
+
+    /// <summary>501: this host runs without Redis (single-node mode), where the waiting room is not offered.</summary>
+    public const string WaitingRoomUnavailable = Base + "waiting-room-unavailable";
+}
+
+public static class QueueEndpoints
+{
+    public static IEndpointRouteBuilder MapWaitingRoom(this IEndpointRouteBuilder routes)
+    {
+        var queue = routes.MapGroup("/api/v1/flash-sales/{id:guid}/queue").WithTags("Waiting room").RequireAuthorization();
+        queue.MapPost("/", (Guid id, ClaimsPrincipal user, IServiceProvider services, SaleDefinitions definitions, WaitingRoomCatalog catalog,
+            TimeProvider clock, CancellationToken ct) => PlaceAsync(id, user, join: true, services, definitions, catalog, clock, ct));
+        queue.MapGet("/me", (Guid id, ClaimsPrincipal user, IServiceProvider services, SaleDefinitions definitions, WaitingRoomCatalog catalog,
+            TimeProvider clock, CancellationToken ct) => PlaceAsync(id, user, join: false, services, definitions, catalog, clock, ct));
+        return routes;
+    }
+
+    /// <summary>Joins (idempotent: one live ticket per shopper) or reads the shopper's place.</summary>
+    public static async Task<Results<Ok<QueueResponse>, ProblemHttpResult>> PlaceAsync(Guid id, ClaimsPrincipal user, bool join,
+        IServiceProvider services, SaleDefinitions definitions, WaitingRoomCatalog catalog, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var sale = await definitions.FindAsync(id, cancellationToken);
+        if (sale is null)
+        {
+            return Problems.NotFound("The flash sale");
+        }
+        if (!sale.WaitingRoom)
+        {
+            return NoWaitingRoom();
+        }
+        var room = services.GetService<RedisWaitingRoom>();
+        if (room is null)
+        {
+            return Problems.Of(StatusCodes.Status501NotImplemented, WaitingRoomProblems.WaitingRoomUnavailable,
+                "The waiting room needs Redis; this host runs alone without it.",
+                "Run the host with ConnectionStrings:Redis set, or turn the sale's waiting room off.");
+        }
+        var settings = await catalog.GetAsync(id, cancellationToken);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var userId = user.UserId();
+        var place = await room.JoinAsync(id, userId, now, join);
+        if (place.Outcome == QueueOutcome.NoSaleState)
+        {
+            // Redis lost the sale (or never saw it): install it from PostgreSQL, as the first purchase would.
+            await services.GetRequiredService<IStockAuthority>().EnsureInitializedAsync(sale, cancellationToken);
+            place = await room.JoinAsync(id, userId, now, join);
+        }
+        switch (place.Outcome)
+        {
+            case QueueOutcome.InLine:
+                break;
+            case QueueOutcome.NotInLine:
+                return Problems.Of(StatusCodes.Status404NotFound, WaitingRoomProblems.NotInLine, "You are not in this sale's line.",
+                    "Join the line (POST …/queue). A place whose turn passed, or that was used to buy the limit, is gone.");
+            case QueueOutcome.NoWaitingRoom:
+                return NoWaitingRoom();
+            default:
+                return Problems.Of(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ServiceUnavailable, "The line is not available right now.",
+                    "Try again in a moment.");
+        }
+        var rate = Math.Max(1, settings?.RatePerSecond ?? SaleLimits.DefaultAdmissionRatePerSecond);
+        var position = place.Admitted ? 0 : place.Position;
+        var eta = (int)Math.Min(int.MaxValue, (position + rate - 1) / rate);
+        // Poll about four times before the turn comes, never more than once a second nor less than every 10 s.
+        var pollAfter = place.Admitted ? 5_000 : (int)Math.Clamp(eta * 250L, 1_000, 10_000);
+        return TypedResults.Ok(new QueueResponse(place.Ticket, position, place.AdmittedThrough, place.Admitted,
+            place.Admitted ? DateTimeOffset.FromUnixTimeMilliseconds(place.AdmittedUntilUnixMs).UtcDateTime : null,
+            eta, pollAfter, rate, settings?.WindowSeconds ?? SaleLimits.DefaultAdmissionWindowSeconds));
+    }
+
+    private static ProblemHttpResult NoWaitingRoom() =>
+        Problems.Conflict(WaitingRoomProblems.NoWaitingRoom, "This sale has no waiting room.", "Buy directly: POST /api/v1/orders.");
+}

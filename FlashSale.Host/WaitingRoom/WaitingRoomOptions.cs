@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FlashSale.Host.WaitingRoom;
+
+/// <summary>The admission loop's settings, bound from <c>WaitingRoom</c>. Rates and windows are per sale.</summary>
+public sealed class WaitingRoomOptions
+{
+    public const string Section = "WaitingRoom";
+
+    /// <summary>How often the lease holder advances each waiting-room sale's line.</summary>
+    [Range(5, 10_000)]
+    public int AdmissionTickMilliseconds { get; set; } = 100;
+
+    /// <summary>Lease time to live: when the holder dies, another host takes over after at most this long.</summary>
+    [Range(100, 120_000)]
+    public int LeaseMilliseconds { get; set; } = 3_000;
+
+    /// <summary>Live admissions (admitted, window not over, limit not bought) per unit still in stock.</summary>
+    [Range(1, 1_000)]
+    public int AdmittedPerRemainingUnit { get; set; } = 2;
+
+    /// <summary>Most tickets one admission step admits (bounds one Lua call's run time).</summary>
+    [Range(1, 100_000)]
+    public int MaxAdmissionsPerStep { get; set; } = 2_000;
+
+    /// <summary>How often the list of waiting-room sales is re-read from PostgreSQL.</summary>
+    [Range(0.05, 3_600)]
+    public double CatalogRefreshSeconds { get; set; } = 1;
+}

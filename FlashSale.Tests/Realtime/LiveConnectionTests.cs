@@ -1,0 +1,165 @@
+using System.Net.WebSockets;
+using System.Text;
+using FlashSale.Host.Realtime;
+
+namespace FlashSale.Tests.Realtime;
+
+public sealed class LiveConnectionTests
+{
+    [Fact]
+    public async Task A_socket_that_never_completes_a_send_holds_only_the_latest_frame_per_sale_and_is_aborted_by_the_sweep()
+    {
+        var stuck = new StuckWebSocket();
+        var signals = new SaleSignals();
+        var hub = new RealtimeHub(signals);
+        var connection = new LiveConnection(stuck, TimeProvider.System, 64, long.MaxValue);
+        hub.Register(connection);
+        var sale = Guid.NewGuid();
+        connection.Subscriptions.Add(sale);
+        hub.Subscribe(connection, sale);
+
+        for (var i = 0; i < 10_000; i++)
+        {
+            hub.Deliver(LiveFrames.Stock(sale, i + 1, 10_000 - i, "active", 0));
+        }
+        await WaitUntil(() => stuck.Sends == 1);
+
+        Assert.Equal(1, stuck.Sends);
+        Assert.Equal(1, connection.PendingCount); // 9,999 later frames collapsed into the newest one
+        await Task.Delay(80);
+        hub.Sweep(TimeSpan.FromMilliseconds(50), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        Assert.True(stuck.Aborted);
+        Assert.True(connection.IsDead);
+    }
+
+    [Fact]
+    public async Task A_fast_socket_gets_every_frame_while_a_stuck_one_waits_on_the_same_sale()
+    {
+        var signals = new SaleSignals();
+        var hub = new RealtimeHub(signals);
+        var sale = Guid.NewGuid();
+        var stuck = new StuckWebSocket();
+        var fast = new RecordingWebSocket();
+        foreach (var socket in new WebSocket[] { stuck, fast })
+        {
+            var connection = new LiveConnection(socket, TimeProvider.System, 64, long.MaxValue);
+            hub.Register(connection);
+            connection.Subscriptions.Add(sale);
+            hub.Subscribe(connection, sale);
+        }
+
+        hub.Deliver(LiveFrames.Stock(sale, 1, 5, "active", 0));
+        await WaitUntil(() => fast.Frames.Count == 1);
+        hub.Deliver(LiveFrames.Stock(sale, 2, 4, "active", 0));
+        await WaitUntil(() => fast.Frames.Count == 2);
+
+        Assert.Contains("\"remainingStock\":4", fast.Frames[1], StringComparison.Ordinal);
+        Assert.Equal(1, stuck.Sends);
+    }
+
+    [Fact]
+    public void A_frame_older_than_one_already_relayed_is_dropped()
+    {
+        var hub = new RealtimeHub(new SaleSignals());
+        var sale = Guid.NewGuid();
+        var connection = new LiveConnection(new StuckWebSocket(), TimeProvider.System, 64, long.MaxValue);
+        hub.Subscribe(connection, sale);
+
+        Assert.Equal(1, hub.Deliver(LiveFrames.Stock(sale, 5, 4, "active", 0)));
+        Assert.Equal(0, hub.Deliver(LiveFrames.Stock(sale, 4, 5, "active", 0)));
+        Assert.Equal((4L, (long?)null), hub.LastValues(sale));
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        for (var i = 0; i < 200 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>A peer that never reads: its first send never completes.</summary>
+    private sealed class StuckWebSocket : WebSocket
+    {
+        private int _sends;
+
+        public int Sends => Volatile.Read(ref _sends);
+
+        public bool Aborted { get; private set; }
+
+        public override WebSocketCloseStatus? CloseStatus => null;
+
+        public override string? CloseStatusDescription => null;
+
+        public override WebSocketState State => Aborted ? WebSocketState.Aborted : WebSocketState.Open;
+
+        public override string? SubProtocol => null;
+
+        public override void Abort() => Aborted = true;
+
+        public override Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override void Dispose()
+        {
+        }
+
+        public override Task<WebSocketReceiveResult> ReceiveAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken) =>
+            new TaskCompletionSource<WebSocketReceiveResult>().Task;
+
+        public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _sends);
+            return new TaskCompletionSource().Task;
+        }
+    }
+
+    private sealed class RecordingWebSocket : WebSocket
+    {
+        private readonly List<string> _frames = [];
+
+        public List<string> Frames
+        {
+            get
+            {
+                lock (_frames)
+                {
+                    return [.. _frames];
+                }
+            }
+        }
+
+        public override WebSocketCloseStatus? CloseStatus => null;
+
+        public override string? CloseStatusDescription => null;
+
+        public override WebSocketState State => WebSocketState.Open;
+
+        public override string? SubProtocol => null;
+
+        public override void Abort()
+        {
+        }
+
+        public override Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override void Dispose()
+        {
+        }
+
+        public override Task<WebSocketReceiveResult> ReceiveAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken) =>
+            new TaskCompletionSource<WebSocketReceiveResult>().Task;
+
+        public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
+        {
+            lock (_frames)
+            {
+                _frames.Add(Encoding.UTF8.GetString(buffer));
+            }
+            return Task.CompletedTask;
+        }
+    }
+}
