@@ -67,7 +67,9 @@ internal sealed record SaleAuditDto(
     int PaidUnits,
     int ExpiredUnits,
     int CancelledUnits,
-    bool Consistent);
+    bool Consistent,
+    Guid? SaleId = null,
+    int? PendingReturns = null);
 
 internal sealed record QueueStatusDto(
     long Ticket,
