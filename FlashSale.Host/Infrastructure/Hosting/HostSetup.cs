@@ -20,6 +20,7 @@ public static class HostSetup
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
+        builder.WebHost.ConfigureKestrel(kestrel => ConfigureConnectionLimits(kestrel.Limits, builder.Configuration));
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new StartTime(sp.GetRequiredService<TimeProvider>().GetUtcNow()));
@@ -45,6 +46,23 @@ public static class HostSetup
         services.AddFlashSaleEngine();
 
         return builder;
+    }
+
+    /// <summary>Default cap on plain HTTP connections (Kestrel:Limits:MaxConcurrentConnections overrides it).</summary>
+    public const long DefaultMaxConnections = 6_000;
+
+    /// <summary>Default cap on upgraded (WebSocket) connections (Kestrel:Limits:MaxConcurrentUpgradedConnections).</summary>
+    public const long DefaultMaxUpgradedConnections = 12_000;
+
+    /// <summary>
+    /// The process may hold 20,000 open files and .NET aborts near 19,900 open sockets, so Kestrel must refuse
+    /// connections well before that instead of the whole host dying: HTTP and upgraded connections are counted
+    /// apart by Kestrel, and together with the database and Redis pools they stay near 18,000.
+    /// </summary>
+    private static void ConfigureConnectionLimits(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerLimits limits, IConfiguration configuration)
+    {
+        limits.MaxConcurrentConnections = configuration.GetValue<long?>("Kestrel:Limits:MaxConcurrentConnections") ?? DefaultMaxConnections;
+        limits.MaxConcurrentUpgradedConnections = configuration.GetValue<long?>("Kestrel:Limits:MaxConcurrentUpgradedConnections") ?? DefaultMaxUpgradedConnections;
     }
 
     public static WebApplication UseFlashSale(this WebApplication app)
