@@ -77,6 +77,52 @@ public sealed class RealHostPurchaseStormTests(FlashSaleApp app) : IClassFixture
         Assert.True(json.RootElement.GetProperty("audit").GetProperty("passed").GetBoolean());
     }
 
+    [Fact]
+    public async Task A_flash_rush_on_a_host_without_line_or_sockets_switches_its_sale_off_the_line_and_sells_within_stock()
+    {
+        var options = new LoadOptions
+        {
+            Scenario = "flash-rush",
+            Target = new Uri("http://localhost"),
+            Users = 30,
+            Stock = 20,
+            StartIn = TimeSpan.FromSeconds(1),
+            Duration = TimeSpan.FromSeconds(6),
+            Seed = 12,
+            AdminEmail = FlashSaleApp.AdminEmail,
+            AdminPassword = FlashSaleApp.AdminPassword,
+            OutDir = Path.Combine(_dir, "rush"),
+            ShoppersFile = Path.Combine(_dir, "rush-shoppers.json"),
+        };
+        var environment = new LoadEnvironment
+        {
+            Handler = app.Server.CreateHandler(),
+            // This host has no /ws yet (and no queue route): the run must find out once and go on without them.
+            ConnectWebSocket = (_, _) => throw new NotSupportedException("no WebSocket endpoint on this host"),
+            Log = TextWriter.Null,
+            Progress = new NullProgress(),
+            GitCommit = "test",
+        };
+
+        var outcome = await LoadRunner.RunAsync(options, environment);
+
+        var report = outcome.Report;
+        var detail = string.Join("; ", report.Verdict.Reasons.Concat(report.Notes).Concat(report.Audit?.Checks.Select(c => $"{c.Name} {c.Status}: {c.Detail}") ?? [])
+            .Concat(report.Steps.SelectMany(s => s.Outcomes).Select(o => $"{s(o)}")));
+        Assert.True(outcome.ExitCode == LoadRunner.ExitPassed, detail);
+        Assert.True(report.Audit!.Passed, detail);
+        var purchase = report.Steps.Single(s => s.Name == "purchase");
+        // 30 shoppers, one purchase each, 20 units: exactly 20 sold, the other 10 told sold out, nobody refused as
+        // "not admitted" (the sale was switched off the line), no errors.
+        Assert.Equal(20, purchase.Outcomes.Single(o => o.Name == "ok").Count);
+        Assert.Equal(10, purchase.Outcomes.Single(o => o.Name == "sold-out").Count);
+        Assert.Contains(report.Notes, n => n.Contains("switched to no waiting room", StringComparison.Ordinal));
+        Assert.Contains(report.Notes, n => n.Contains("WebSockets skipped", StringComparison.Ordinal));
+        Assert.Equal(20, report.Steps.Single(s => s.Name == "pay").Outcomes.Sum(o => o.Count));
+
+        static string s(FlashSale.Load.Reports.OutcomeReport o) => $"{o.Name}={o.Count}";
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_dir))

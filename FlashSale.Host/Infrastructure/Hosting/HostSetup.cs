@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json.Serialization;
 using FlashSale.Host.Accounts;
 using FlashSale.Host.Catalog;
@@ -20,7 +21,7 @@ public static class HostSetup
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        builder.WebHost.ConfigureKestrel(kestrel => ConfigureConnectionLimits(kestrel.Limits, builder.Configuration));
+        builder.WebHost.ConfigureKestrel(kestrel => ConfigureConnectionLimit(kestrel, builder.Configuration));
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new StartTime(sp.GetRequiredService<TimeProvider>().GetUtcNow()));
@@ -48,21 +49,37 @@ public static class HostSetup
         return builder;
     }
 
-    /// <summary>Default cap on plain HTTP connections (Kestrel:Limits:MaxConcurrentConnections overrides it).</summary>
-    public const long DefaultMaxConnections = 6_000;
-
-    /// <summary>Default cap on upgraded (WebSocket) connections (Kestrel:Limits:MaxConcurrentUpgradedConnections).</summary>
-    public const long DefaultMaxUpgradedConnections = 12_000;
+    /// <summary>Default cap on open client connections of every kind (<c>Connections:MaxOpen</c> overrides it).</summary>
+    public const int DefaultMaxOpenConnections = 18_000;
 
     /// <summary>
-    /// The process may hold 20,000 open files and .NET aborts near 19,900 open sockets, so Kestrel must refuse
-    /// connections well before that instead of the whole host dying: HTTP and upgraded connections are counted
-    /// apart by Kestrel, and together with the database and Redis pools they stay near 18,000.
+    /// The process may hold 20,000 open files and .NET aborts near 19,900 open sockets, so the host refuses client
+    /// connections beyond <c>Connections:MaxOpen</c> (18,000) instead of dying. One counter covers plain HTTP and
+    /// upgraded (WebSocket) connections together: Kestrel's own two limits count them apart (an upgrade moves a
+    /// connection from one to the other), so no pair of them bounds the sum, and a rush of 10,000 WebSocket
+    /// handshakes beside the HTTP pool must fit under one cap.
     /// </summary>
-    private static void ConfigureConnectionLimits(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerLimits limits, IConfiguration configuration)
+    private static void ConfigureConnectionLimit(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, IConfiguration configuration)
     {
-        limits.MaxConcurrentConnections = configuration.GetValue<long?>("Kestrel:Limits:MaxConcurrentConnections") ?? DefaultMaxConnections;
-        limits.MaxConcurrentUpgradedConnections = configuration.GetValue<long?>("Kestrel:Limits:MaxConcurrentUpgradedConnections") ?? DefaultMaxUpgradedConnections;
+        var max = configuration.GetValue<int?>("Connections:MaxOpen") ?? DefaultMaxOpenConnections;
+        var open = new StrongBox<int>(0);
+        kestrel.ConfigureEndpointDefaults(listen => listen.Use(next => async connection =>
+        {
+            if (Interlocked.Increment(ref open.Value) > max)
+            {
+                Interlocked.Decrement(ref open.Value);
+                connection.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("FlashSale: too many open connections"));
+                return;
+            }
+            try
+            {
+                await next(connection);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref open.Value);
+            }
+        }));
     }
 
     public static WebApplication UseFlashSale(this WebApplication app)
