@@ -3,6 +3,7 @@
 # and database, runs FlashSale.Load against it, stops the host, prints a summary with medians.
 #
 #   scripts/perf-http.sh [rounds]        # default 3 rounds
+#   scripts/perf-http.sh --summary DIR   # the summary table of an earlier run's reports
 #
 # Each round runs, back to back against the same host with the same tool:
 #   1. baseline        GET /health/live, 256 users          (the HTTP ceiling of this machine)
@@ -17,6 +18,60 @@
 # (scripts/services.sh up); nothing here stops them, and Redis keys are per sale (no FLUSHALL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Summary: one line per run, then the medians (report.json of each run).
+summarize() {
+python3 - "$1" <<'PY'
+import json, os, statistics, sys
+out = sys.argv[1]
+def load(name):
+    path = os.path.join(out, name, "report.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+def step(report, name):
+    return next((s for s in report["steps"] if s["name"] == name), None)
+def ok_count(s):
+    return next((o["count"] for o in s["outcomes"] if o["name"] == "ok"), 0)
+runs = sorted(d for d in os.listdir(out) if os.path.isdir(os.path.join(out, d)))
+print("| run | load avg (1/5/15) | req/s | ok/s | p50 ms | p99 ms | errors | audit | exit |")
+print("|---|---|---:|---:|---:|---:|---:|---|---:|")
+for name in runs:
+    r = load(name)
+    if r is None:
+        continue
+    main = step(r, "purchase") or step(r, "live")
+    secs = r["run"]["measuredSeconds"] or 1
+    audit = r.get("audit")
+    la = open(os.path.join(out, name + ".loadavg")).read().strip() if os.path.exists(os.path.join(out, name + ".loadavg")) else "?"
+    code = open(os.path.join(out, name + ".exit")).read().strip() if os.path.exists(os.path.join(out, name + ".exit")) else "?"
+    print(f"| {name} | {la} | {main['rps']:.0f} | {ok_count(main)/secs:.0f} | {main['latency']['p50Ms']:.2f} | {main['latency']['p99Ms']:.2f} | "
+          f"{r['totals']['errors'] + r['totals']['timeouts']} | {'-' if audit is None else ('passed' if audit['passed'] else 'FAILED')} | {code} |")
+rounds = sorted({n.split("-")[0] for n in runs if n.startswith("r") and n[1:2].isdigit()})
+ratios, b_rps, s_rps, p99s, open99 = [], [], [], [], []
+for rd in rounds:
+    b, s, k = load(rd + "-baseline"), load(rd + "-storm-256"), load(rd + "-storm-10000")
+    if b and s:
+        br, sr = step(b, "live")["rps"], step(s, "purchase")["rps"]
+        b_rps.append(br); s_rps.append(sr); ratios.append(sr / br)
+    if k:
+        p99s.append(step(k, "purchase")["latency"]["p99Ms"])
+    o = next((load(n) for n in runs if n.startswith(rd + "-open-")), None)
+    if o:
+        open99.append(step(o, "purchase")["latency"]["p99Ms"])
+print()
+if ratios:
+    print(f"median over {len(ratios)} rounds: baseline {statistics.median(b_rps):.0f} req/s, purchase (256 users) {statistics.median(s_rps):.0f} req/s, "
+          f"ratio {100*statistics.median(ratios):.1f} % (rounds: {', '.join(f'{100*x:.1f} %' for x in ratios)}; target >= 40 %)")
+if p99s:
+    print(f"median p99 of purchase with 10,000 users: {statistics.median(p99s):.1f} ms (rounds: {', '.join(f'{x:.1f}' for x in p99s)}; target < 50 ms)")
+if open99:
+    print(f"median p99 of purchase, 10,000 shoppers at a steady rate (open model): {statistics.median(open99):.1f} ms (rounds: {', '.join(f'{x:.1f}' for x in open99)})")
+PY
+}
+
+if [ "${1:-}" = "--summary" ]; then summarize "$2"; exit 0; fi
 
 rounds="${1:-3}"
 port="${PERF_PORT:-5200}"
@@ -37,9 +92,11 @@ echo "[perf] building (Release)" >&2
 dotnet build FlashSale.Host -c Release -nologo -v quiet >/dev/null
 dotnet build FlashSale.Load -c Release -nologo -v quiet >/dev/null
 
-if ! PGPASSWORD="$pg_password" psql -h 127.0.0.1 -U flashsale -d flashsale -Atc "select 1 from pg_database where datname = '${db}'" | grep -q 1; then
-  PGPASSWORD="$pg_password" psql -h 127.0.0.1 -U flashsale -d flashsale -qc "create database ${db}"
-fi
+# A fresh database each time: figures must not depend on what earlier runs left (millions of orders make the
+# host's background sweeps slower, see docs/PERFORMANCE.md). Only a database named flashsale_perf* is dropped.
+case "$db" in flashsale_perf*) ;; *) echo "[perf] PERF_DB must start with flashsale_perf (it is dropped)" >&2; exit 2 ;; esac
+PGPASSWORD="$pg_password" psql -h 127.0.0.1 -U flashsale -d flashsale -qc "drop database if exists ${db} with (force)"
+PGPASSWORD="$pg_password" psql -h 127.0.0.1 -U flashsale -d flashsale -qc "create database ${db}"
 host=(dotnet FlashSale.Host/bin/Release/net10.0/FlashSale.Host.dll)
 "${host[@]}" migrate >/dev/null
 "${host[@]}" seed >/dev/null
@@ -95,55 +152,7 @@ for r in $(seq 1 "$rounds"); do
     --threshold "purchase.p99<50ms"
 done
 if [ "${PERF_SKIP_RUSH:-0}" != 1 ]; then
-  run flash-rush flash-rush --users 10000 --stock 5000 --duration 60s --threshold "purchase.p99<50ms"
+  run flash-rush flash-rush --users 10000 --stock 5000 --duration 60s
 fi
 
-# Summary: one line per run, then the medians (report.json of each run).
-python3 - "$out" <<'PY' | tee "$out/summary.md"
-import json, os, statistics, sys
-out = sys.argv[1]
-def load(name):
-    path = os.path.join(out, name, "report.json")
-    if not os.path.exists(path):
-        return None
-    with open(path) as f:
-        return json.load(f)
-def step(report, name):
-    return next((s for s in report["steps"] if s["name"] == name), None)
-def ok_count(s):
-    return next((o["count"] for o in s["outcomes"] if o["name"] == "ok"), 0)
-runs = sorted(d for d in os.listdir(out) if os.path.isdir(os.path.join(out, d)))
-print("| run | load avg (1/5/15) | req/s | ok/s | p50 ms | p99 ms | errors | audit | exit |")
-print("|---|---|---:|---:|---:|---:|---:|---|---:|")
-for name in runs:
-    r = load(name)
-    if r is None:
-        continue
-    main = step(r, "purchase") or step(r, "live")
-    secs = r["run"]["measuredSeconds"] or 1
-    audit = r.get("audit")
-    la = open(os.path.join(out, name + ".loadavg")).read().strip() if os.path.exists(os.path.join(out, name + ".loadavg")) else "?"
-    code = open(os.path.join(out, name + ".exit")).read().strip() if os.path.exists(os.path.join(out, name + ".exit")) else "?"
-    print(f"| {name} | {la} | {main['rps']:.0f} | {ok_count(main)/secs:.0f} | {main['latency']['p50Ms']:.2f} | {main['latency']['p99Ms']:.2f} | "
-          f"{r['totals']['errors'] + r['totals']['timeouts']} | {'-' if audit is None else ('passed' if audit['passed'] else 'FAILED')} | {code} |")
-rounds = sorted({n.split("-")[0] for n in runs if n.startswith("r") and n[1:2].isdigit()})
-ratios, b_rps, s_rps, p99s, open99 = [], [], [], [], []
-for rd in rounds:
-    b, s, k = load(rd + "-baseline"), load(rd + "-storm-256"), load(rd + "-storm-10000")
-    if b and s:
-        br, sr = step(b, "live")["rps"], step(s, "purchase")["rps"]
-        b_rps.append(br); s_rps.append(sr); ratios.append(sr / br)
-    if k:
-        p99s.append(step(k, "purchase")["latency"]["p99Ms"])
-    o = next((load(n) for n in runs if n.startswith(rd + "-open-")), None)
-    if o:
-        open99.append(step(o, "purchase")["latency"]["p99Ms"])
-print()
-if ratios:
-    print(f"median over {len(ratios)} rounds: baseline {statistics.median(b_rps):.0f} req/s, purchase (256 users) {statistics.median(s_rps):.0f} req/s, "
-          f"ratio {100*statistics.median(ratios):.1f} % (rounds: {', '.join(f'{100*x:.1f} %' for x in ratios)}; target >= 40 %)")
-if p99s:
-    print(f"median p99 of purchase with 10,000 users: {statistics.median(p99s):.1f} ms (rounds: {', '.join(f'{x:.1f}' for x in p99s)}; target < 50 ms)")
-if open99:
-    print(f"median p99 of purchase, 10,000 shoppers at a steady rate (open model): {statistics.median(open99):.1f} ms (rounds: {', '.join(f'{x:.1f}' for x in open99)})")
-PY
+summarize "$out" | tee "$out/summary.md"
