@@ -31,6 +31,9 @@ internal sealed record CreateSaleRequest(
     int? AdmissionRatePerSecond,
     int? AdmissionWindowSeconds);
 
+/// <summary>PATCH body of a sale: only the fields set are sent (the context ignores nulls when writing).</summary>
+internal sealed record UpdateSaleRequest(bool? WaitingRoom);
+
 internal sealed record SaleDto(
     Guid Id,
     Guid ProductId,
@@ -67,7 +70,9 @@ internal sealed record SaleAuditDto(
     int PaidUnits,
     int ExpiredUnits,
     int CancelledUnits,
-    bool Consistent);
+    bool Consistent,
+    Guid? SaleId = null,
+    int? PendingReturns = null);
 
 internal sealed record QueueStatusDto(
     long Ticket,

@@ -13,6 +13,7 @@ namespace FlashSale.Load.Api;
 [JsonSerializable(typeof(ProductDto))]
 [JsonSerializable(typeof(CreateSaleRequest))]
 [JsonSerializable(typeof(SaleDto))]
+[JsonSerializable(typeof(UpdateSaleRequest))]
 [JsonSerializable(typeof(PurchaseRequest))]
 [JsonSerializable(typeof(OrderDto))]
 [JsonSerializable(typeof(PayRequest))]

@@ -32,6 +32,9 @@ internal sealed class FlashSaleApi(HttpClient http)
     public Task<ApiResult<SaleDto>> CreateSaleAsync(string adminToken, CreateSaleRequest sale, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, "/api/v1/flash-sales", adminToken, JsonContent.Create(sale, Json.CreateSaleRequest), Json.SaleDto, null, ct);
 
+    public Task<ApiResult<SaleDto>> UpdateSaleAsync(string adminToken, Guid saleId, UpdateSaleRequest change, CancellationToken ct) =>
+        SendAsync(HttpMethod.Patch, $"/api/v1/flash-sales/{saleId}", adminToken, JsonContent.Create(change, Json.UpdateSaleRequest), Json.SaleDto, null, ct);
+
     public Task<ApiResult<SaleDto>> GetSaleAsync(Guid saleId, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, $"/api/v1/flash-sales/{saleId}", null, null, Json.SaleDto, null, ct);
 

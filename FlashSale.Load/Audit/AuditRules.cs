@@ -33,7 +33,7 @@ internal static class AuditRules
             PerUserLimit(distinct, released, perUserLimit),
             AnswersMatchRequests(records, saleId),
             OrdersExist(records, readBack),
-            AdminAudit(adminAudit, units, totalStock),
+            AdminAudit(adminAudit, saleId, units, totalStock),
         ];
     }
 
@@ -105,7 +105,7 @@ internal static class AuditRules
             : AuditCheck.Pass("orders-exist", $"read back {scope}: every confirmed order exists and matches its 201");
     }
 
-    private static AuditCheck AdminAudit(AdminAuditAnswer answer, long ourUnits, int totalStock)
+    private static AuditCheck AdminAudit(AdminAuditAnswer answer, Guid saleId, long ourUnits, int totalStock)
     {
         if (answer.Audit is not { } a)
         {
@@ -116,6 +116,16 @@ internal static class AuditRules
         if (!a.Consistent)
         {
             problems.Add("host reports consistent=false");
+        }
+
+        if (a.SaleId is { } audited && audited != saleId)
+        {
+            problems.Add($"the audit is of sale {audited}, not {saleId}");
+        }
+
+        if (a.PendingReturns is > 0)
+        {
+            problems.Add($"{a.PendingReturns} units of expired or cancelled orders not yet returned to stock");
         }
 
         if (a.TotalStock != totalStock)
@@ -139,7 +149,8 @@ internal static class AuditRules
             problems.Add($"the run was confirmed {ourUnits} units but the host accounts for {accounted}");
         }
 
-        var detail = $"remaining {a.RemainingStock}, reserved {a.ReservedUnits}, paid {a.PaidUnits}, expired {a.ExpiredUnits}, cancelled {a.CancelledUnits} of {a.TotalStock}";
+        var detail = $"remaining {a.RemainingStock}, reserved {a.ReservedUnits}, paid {a.PaidUnits}, expired {a.ExpiredUnits}, cancelled {a.CancelledUnits} of {a.TotalStock}"
+            + (a.PendingReturns is { } pending ? $", pending returns {pending}" : "");
         return problems.Count == 0
             ? AuditCheck.Pass("admin-audit", detail)
             : AuditCheck.Fail("admin-audit", string.Join("; ", problems) + $" ({detail})");

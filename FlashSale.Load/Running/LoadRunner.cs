@@ -40,7 +40,8 @@ internal static class LoadRunner
         var ownHandler = env.Handler is null;
         var handler = env.Handler ?? HttpFactory.CreateHandler(options.Connections);
         using var http = HttpFactory.CreateClient(handler, ownHandler, options.Target, options.RequestTimeout);
-        using var wsHandler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false };
+        // A failed upgrade (a host without /ws) leaves a plain keep-alive connection in this pool: let it go soon.
+        using var wsHandler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false, PooledConnectionIdleTimeout = TimeSpan.FromSeconds(1) };
         var connect = env.ConnectWebSocket ?? DefaultConnector(env.Handler ?? wsHandler);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(abort.Token);

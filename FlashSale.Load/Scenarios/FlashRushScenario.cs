@@ -30,6 +30,8 @@ internal sealed class FlashRushScenario : IScenario
     private volatile bool _socketsOn = true;
     private volatile bool _queueOn = true;
     private volatile bool _payOn = true;
+    private readonly Lock _lineGate = new();
+    private Task? _lineOff;
 
     public string Name => "flash-rush";
 
@@ -67,6 +69,64 @@ internal sealed class FlashRushScenario : IScenario
             _queueOn = false;
             context.Notes.Add("the sale has no waiting room: shoppers buy without joining a line");
         }
+
+        await ProbeWebSocketAsync(ct);
+    }
+
+    /// <summary>
+    /// One WebSocket before the rush: a host without /ws is found out once, not by 10,000 failed upgrades at once
+    /// (each of which holds a connection of the host for a while).
+    /// </summary>
+    private async Task ProbeWebSocketAsync(CancellationToken ct)
+    {
+        var context = _context!;
+        if (context.Shoppers.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var probe = await context.ConnectWebSocket(SaleSocket.UriFor(context.Api.BaseAddress, context.Shoppers[0].AccessToken), ct);
+            probe.Abort();
+            probe.Dispose();
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested && (ex is WebSocketException { WebSocketErrorCode: WebSocketError.NotAWebSocket or WebSocketError.UnsupportedProtocol } or NotSupportedException))
+        {
+            _socketsOn = false;
+            context.Notes.Add($"WebSockets skipped: the host refused the upgrade at /ws ({ex.Message})");
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested && ex is WebSocketException or HttpRequestException or InvalidOperationException)
+        {
+            // Anything else (a transient failure) is left to the shoppers' own attempts, which record it.
+        }
+    }
+
+    /// <summary>
+    /// The host has no line: when this run created the sale with a waiting room, switch it off (admin PATCH) so
+    /// the shoppers' purchases are not refused as not admitted. Once per run; every shopper awaits the same call.
+    /// </summary>
+    private Task TurnLineOffAsync(CancellationToken ct)
+    {
+        lock (_lineGate)
+        {
+            return _lineOff ??= TurnLineOffCoreAsync(ct);
+        }
+    }
+
+    private async Task TurnLineOffCoreAsync(CancellationToken ct)
+    {
+        var context = _context!;
+        if (_sale!.WaitingRoom != true || context.Options.SaleId is not null)
+        {
+            return;
+        }
+
+        var admin = await context.AdminTokenAsync(ct);
+        var changed = await context.Api.UpdateSaleAsync(admin, _sale.Id, new UpdateSaleRequest(false), ct);
+        context.Notes.Add(changed.IsOk
+            ? "the run's sale was switched to no waiting room, as the host has no line"
+            : $"switching the run's sale to no waiting room failed (HTTP {changed.Status} {changed.Outcome.Name}): expect not-admitted refusals");
     }
 
     public async Task<IterationResult> RunAsync(VirtualUser user, CancellationToken ct)
@@ -161,6 +221,11 @@ internal sealed class FlashRushScenario : IScenario
             // No line here (an older host, or a sale without a waiting room): buy directly.
             _queueOn = false;
             context.Notes.Add($"no waiting room (queue join answered {join.Status} {join.Outcome.Name}): shoppers buy directly");
+            if (OutcomeClassifier.IsMissingRoute(join.Status))
+            {
+                await TurnLineOffAsync(ct);
+            }
+
             return await WaitForOpeningAsync(context.Stopping) ? Admission.Admitted : null;
         }
 

@@ -77,6 +77,19 @@ public sealed class AuditRulesTests
         Assert.True(AuditReport.From(Check(records, 10, 2, ReadBack(records), new AdminAuditAnswer(null, "404"))).Passed);
     }
 
+    [Fact]
+    public void An_admin_audit_of_another_sale_or_with_pending_returns_fails()
+    {
+        var records = new[] { Bought(0) };
+        var otherSale = new AdminAuditAnswer(new SaleAuditDto(10, 9, 1, 0, 0, 0, Consistent: true, SaleId: Guid.NewGuid(), PendingReturns: 0), null);
+        var pending = new AdminAuditAnswer(new SaleAuditDto(10, 9, 1, 0, 2, 0, Consistent: true, SaleId: Sale, PendingReturns: 2), null);
+        var good = new AdminAuditAnswer(new SaleAuditDto(10, 9, 1, 0, 2, 0, Consistent: true, SaleId: Sale, PendingReturns: 0), null);
+
+        Assert.Equal(CheckStatus.Failed, Find(Check(records, 10, 2, ReadBack(records), otherSale), "admin-audit").Status);
+        Assert.Equal(CheckStatus.Failed, Find(Check(records, 10, 2, ReadBack(records), pending), "admin-audit").Status);
+        Assert.Equal(CheckStatus.Passed, Find(Check(records, 10, 2, ReadBack(records), good), "admin-audit").Status);
+    }
+
     private static IReadOnlyList<AuditCheck> Check(IReadOnlyList<PurchaseRecord> records, int stock, int limit, IReadOnlyList<OrderReadBack>? readBack, AdminAuditAnswer admin) =>
         AuditRules.Check(records, Sale, stock, limit, readBack, admin);
 

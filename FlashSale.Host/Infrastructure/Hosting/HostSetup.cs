@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json.Serialization;
 using FlashSale.Host.Accounts;
 using FlashSale.Host.Catalog;
@@ -22,6 +23,7 @@ public static class HostSetup
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
+        builder.WebHost.ConfigureKestrel(kestrel => ConfigureConnectionLimit(kestrel, builder.Configuration));
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new StartTime(sp.GetRequiredService<TimeProvider>().GetUtcNow()));
@@ -48,6 +50,39 @@ public static class HostSetup
         services.AddFlashSaleRealtime();
 
         return builder;
+    }
+
+    /// <summary>Default cap on open client connections of every kind (<c>Connections:MaxOpen</c> overrides it).</summary>
+    public const int DefaultMaxOpenConnections = 18_000;
+
+    /// <summary>
+    /// The process may hold 20,000 open files and .NET aborts near 19,900 open sockets, so the host refuses client
+    /// connections beyond <c>Connections:MaxOpen</c> (18,000) instead of dying. One counter covers plain HTTP and
+    /// upgraded (WebSocket) connections together: Kestrel's own two limits count them apart (an upgrade moves a
+    /// connection from one to the other), so no pair of them bounds the sum, and a rush of 10,000 WebSocket
+    /// handshakes beside the HTTP pool must fit under one cap.
+    /// </summary>
+    private static void ConfigureConnectionLimit(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, IConfiguration configuration)
+    {
+        var max = configuration.GetValue<int?>("Connections:MaxOpen") ?? DefaultMaxOpenConnections;
+        var open = new StrongBox<int>(0);
+        kestrel.ConfigureEndpointDefaults(listen => listen.Use(next => async connection =>
+        {
+            if (Interlocked.Increment(ref open.Value) > max)
+            {
+                Interlocked.Decrement(ref open.Value);
+                connection.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("FlashSale: too many open connections"));
+                return;
+            }
+            try
+            {
+                await next(connection);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref open.Value);
+            }
+        }));
     }
 
     public static WebApplication UseFlashSale(this WebApplication app)
