@@ -25,11 +25,16 @@ public sealed class UnitReturns(NpgsqlDataSource db, IStockAuthority authority, 
         }
         await authority.ReturnUnitsAsync(saleId, orderId, userId, quantity, cancellationToken);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        // The ledger row and returned_at in one statement: the order leaves the sweeper's pending index exactly when
+        // the return is recorded.
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            insert into inventory_ledger (flash_sale_id, order_id, movement, quantity, created_at)
-            values (@saleId, @orderId, 'returned', @quantity, @now)
-            on conflict (order_id, movement) where order_id is not null do nothing
+            with ledger as (
+                insert into inventory_ledger (flash_sale_id, order_id, movement, quantity, created_at)
+                values (@saleId, @orderId, 'returned', @quantity, @now)
+                on conflict (order_id, movement) where order_id is not null do nothing
+            )
+            update orders set returned_at = @now where id = @orderId and returned_at is null
             """, new { saleId, orderId, quantity, now = clock.GetUtcNow().UtcDateTime }, cancellationToken: cancellationToken));
         // Units are back: the engine must stop answering "sold out" from what it last knew.
         engines.NotifyUnitsReturned(saleId);
@@ -43,10 +48,9 @@ public sealed class UnitReturns(NpgsqlDataSource db, IStockAuthority authority, 
         {
             pending = (await connection.QueryAsync<(Guid, Guid, Guid, int)>(new CommandDefinition(
                 """
-                select o.id, o.flash_sale_id, o.user_id, o.quantity from orders o
-                where o.status in ('expired', 'cancelled')
-                  and not exists (select 1 from inventory_ledger l where l.order_id = o.id and l.movement = 'returned')
-                order by o.updated_at limit 1000
+                select id, flash_sale_id, user_id, quantity from orders
+                where status in ('expired', 'cancelled') and returned_at is null
+                order by updated_at limit 1000
                 """, cancellationToken: cancellationToken))).AsList();
         }
         foreach (var (id, saleId, userId, quantity) in pending)

@@ -24,8 +24,7 @@ public sealed class SaleAudit(NpgsqlDataSource db, IStockAuthority authority)
                    coalesce(sum(quantity) filter (where status = 'paid'), 0)::int,
                    coalesce(sum(quantity) filter (where status = 'expired'), 0)::int,
                    coalesce(sum(quantity) filter (where status = 'cancelled'), 0)::int,
-                   coalesce(sum(quantity) filter (where status in ('expired', 'cancelled') and not exists
-                       (select 1 from inventory_ledger l where l.order_id = o.id and l.movement = 'returned')), 0)::int
+                   coalesce(sum(quantity) filter (where status in ('expired', 'cancelled') and returned_at is null), 0)::int
             from orders o where flash_sale_id = @Id
             """, new { sale.Id }, cancellationToken: cancellationToken));
         var authorityRemaining = await authority.GetRemainingStockAsync(sale.Id, cancellationToken);
