@@ -33,10 +33,10 @@ public sealed class KillNineTests(TestDatabase database, ITestOutputHelper outpu
         setup.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await login.Content.ReadFromJsonAsync<AuthBody>())!.AccessToken);
         var productId = (await (await setup.PostAsJsonAsync("/api/v1/products", new { name = "Chaos", description = "", basePrice = 10m }))
             .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-        const int Stock = 20_000;
+        const int Stock = 200_000; // never sells out within the storm: the kill lands while orders are still flowing
         var saleId = (await (await setup.PostAsJsonAsync("/api/v1/flash-sales", new
         {
-            productId, salePrice = 5m, totalStock = Stock, perUserLimit = 100, startsAt = DateTimeOffset.UtcNow, endsAt = DateTimeOffset.UtcNow.AddHours(1),
+            productId, salePrice = 5m, totalStock = Stock, perUserLimit = 1_000, startsAt = DateTimeOffset.UtcNow, endsAt = DateTimeOffset.UtcNow.AddHours(1),
         })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
         var shoppers = (await (await setup.PostAsJsonAsync("/api/v1/load-testing/shoppers", new { count = 300, prefix = "chaos" }))
             .Content.ReadFromJsonAsync<BulkShoppers>())!.Shoppers;

@@ -188,6 +188,7 @@ public sealed class OrderLifecycleTests(FlashSaleApp app) : IClassFixture<FlashS
         {
             var response = await client.BuyAsync(saleId, 1, $"page-{i}");
             ids.Add((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid());
+            await Task.Delay(5); // order times have millisecond resolution: keep "newest" unambiguous
         }
 
         var page1 = await client.GetFromJsonAsync<JsonElement>("/api/v1/orders?page=1&pageSize=2");

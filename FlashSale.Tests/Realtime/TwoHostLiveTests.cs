@@ -43,7 +43,9 @@ public sealed class TwoHostLiveTests(TwoFastHosts hosts) : IClassFixture<TwoFast
         using var response = await two.PlaceAsync(sale, shoppers[^1].AccessToken);
         var last = (await response.Content.ReadFromJsonAsync<QueueBody>())!;
 
-        Assert.InRange(last.AdmittedThrough, 11, 10 + 10 + 10); // one host's rate; two hosts would be near 40
+        // One host's rate: the first second's credit, then 10 a second (a busy machine may lag a tick behind); two
+        // hosts advancing the same line would be near 40.
+        Assert.InRange(last.AdmittedThrough, 10, 10 + 10 + 10);
         Assert.False(last.Admitted);
     }
 }
