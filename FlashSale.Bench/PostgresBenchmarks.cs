@@ -143,23 +143,10 @@ public class PostgresOrderCopyBenchmarks
     {
         var orders = NextOrders();
         await using var connection = await _dataSource.OpenConnectionAsync();
-        await using var importer = await connection.BeginBinaryImportAsync(
-            "copy orders (id, flash_sale_id, user_id, quantity, unit_price, total_price, status, idempotency_key, created_at, expires_at, updated_at) from stdin (format binary)");
+        await using var importer = await connection.BeginBinaryImportAsync(PostgresOrderJournal.CopyOrders);
         foreach (var o in orders)
         {
-            var created = FromUnixMs(o.CreatedAtUnixMs);
-            importer.StartRow();
-            importer.Write(o.OrderId, NpgsqlDbType.Uuid);
-            importer.Write(o.SaleId, NpgsqlDbType.Uuid);
-            importer.Write(o.UserId, NpgsqlDbType.Uuid);
-            importer.Write(o.Quantity, NpgsqlDbType.Integer);
-            importer.Write(o.UnitPriceCents / 100m, NpgsqlDbType.Numeric);
-            importer.Write(o.UnitPriceCents * o.Quantity / 100m, NpgsqlDbType.Numeric);
-            importer.Write("reserved", NpgsqlDbType.Text);
-            importer.Write(o.IdempotencyKey, NpgsqlDbType.Text);
-            importer.Write(created, NpgsqlDbType.TimestampTz);
-            importer.Write(FromUnixMs(o.ExpiresAtUnixMs), NpgsqlDbType.TimestampTz);
-            importer.Write(created, NpgsqlDbType.TimestampTz);
+            PostgresOrderJournal.WriteOrderRow(importer, o);
         }
         await importer.CompleteAsync();
     }

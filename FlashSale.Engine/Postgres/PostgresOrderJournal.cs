@@ -74,7 +74,7 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
         on conflict do nothing
         """;
 
-    private const string CopyOrders =
+    internal const string CopyOrders =
         "copy orders (id, flash_sale_id, user_id, quantity, unit_price, total_price, status, idempotency_key, created_at, expires_at, updated_at) from stdin (format binary)";
 
     private const string CopyLedger =
@@ -264,19 +264,7 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
             {
                 foreach (var order in pending.Orders.Span)
                 {
-                    var created = FromUnixMs(order.CreatedAtUnixMs);
-                    importer.StartRow();
-                    importer.Write(order.OrderId, NpgsqlDbType.Uuid);
-                    importer.Write(order.SaleId, NpgsqlDbType.Uuid);
-                    importer.Write(order.UserId, NpgsqlDbType.Uuid);
-                    importer.Write(order.Quantity, NpgsqlDbType.Integer);
-                    importer.Write(order.UnitPriceCents / 100m, NpgsqlDbType.Numeric);
-                    importer.Write(order.UnitPriceCents * order.Quantity / 100m, NpgsqlDbType.Numeric);
-                    importer.Write("reserved", NpgsqlDbType.Text);
-                    importer.Write(order.IdempotencyKey, NpgsqlDbType.Text);
-                    importer.Write(created, NpgsqlDbType.TimestampTz);
-                    importer.Write(FromUnixMs(order.ExpiresAtUnixMs), NpgsqlDbType.TimestampTz);
-                    importer.Write(created, NpgsqlDbType.TimestampTz);
+                    WriteOrderRow(importer, order);
                     rows++;
                 }
             }
@@ -349,6 +337,27 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
 #pragma warning restore CA1031
         {
         }
+    }
+
+    /// <summary>
+    /// One row of <see cref="CopyOrders"/>: a freshly reserved order. Shared with the benchmark's raw-COPY baseline
+    /// so both write exactly the same row.
+    /// </summary>
+    internal static void WriteOrderRow(NpgsqlBinaryImporter importer, in AcceptedOrder order)
+    {
+        var created = FromUnixMs(order.CreatedAtUnixMs);
+        importer.StartRow();
+        importer.Write(order.OrderId, NpgsqlDbType.Uuid);
+        importer.Write(order.SaleId, NpgsqlDbType.Uuid);
+        importer.Write(order.UserId, NpgsqlDbType.Uuid);
+        importer.Write(order.Quantity, NpgsqlDbType.Integer);
+        importer.Write(order.UnitPriceCents / 100m, NpgsqlDbType.Numeric);
+        importer.Write(order.UnitPriceCents * order.Quantity / 100m, NpgsqlDbType.Numeric);
+        importer.Write("reserved", NpgsqlDbType.Text);
+        importer.Write(order.IdempotencyKey, NpgsqlDbType.Text);
+        importer.Write(created, NpgsqlDbType.TimestampTz);
+        importer.Write(FromUnixMs(order.ExpiresAtUnixMs), NpgsqlDbType.TimestampTz);
+        importer.Write(created, NpgsqlDbType.TimestampTz);
     }
 
     private static DateTime FromUnixMs(long ms) => new(DateTime.UnixEpoch.Ticks + (ms * TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
