@@ -86,7 +86,7 @@ pg_up() {
     port_in_use "$PG_PORT" && die "127.0.0.1:$PG_PORT is taken by another process; stop it or set FLASHSALE_PG_PORT"
     [ "$(id -u)" -eq 0 ] && touch "$PG_LOG" && chown postgres:postgres "$PG_LOG"
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
-    as_pg "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 30 \
+    as_pg "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 300 \
       -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$PG_DATA -c max_connections=300" \
       start >/dev/null || { tail -n 20 "$PG_LOG" >&2; die "PostgreSQL did not start"; }
   fi
@@ -103,19 +103,33 @@ pg_up() {
 }
 
 redis_up() {
-  if redis_running; then log "Redis already running on 127.0.0.1:$REDIS_PORT"; return 0; fi
-  port_in_use "$REDIS_PORT" && die "127.0.0.1:$REDIS_PORT is taken by another process; stop it or set FLASHSALE_REDIS_PORT"
-  mkdir -p "$REDIS_DIR"
-  log "starting Redis on 127.0.0.1:$REDIS_PORT (append-only file on)"
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --dir "$REDIS_DIR" \
-    --pidfile "$REDIS_PID" --logfile "$REDIS_LOG" --appendonly yes --appendfsync everysec \
-    --save '' --maxclients 10000 >/dev/null
-  local i
-  for i in $(seq 1 100); do
-    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && return 0
-    sleep 0.05
+  if redis_running; then
+    log "Redis already running on 127.0.0.1:$REDIS_PORT"
+  else
+    port_in_use "$REDIS_PORT" && die "127.0.0.1:$REDIS_PORT is taken by another process; stop it or set FLASHSALE_REDIS_PORT"
+    mkdir -p "$REDIS_DIR"
+    log "starting Redis on 127.0.0.1:$REDIS_PORT (append-only file on)"
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --dir "$REDIS_DIR" \
+      --pidfile "$REDIS_PID" --logfile "$REDIS_LOG" --appendonly yes --appendfsync everysec \
+      --save '' --maxclients 10000 >/dev/null
+  fi
+  redis_wait_ready
+}
+
+# A Redis that restarts over a large append-only file answers "LOADING" for as long as it replays it (seconds
+# per GB), so readiness is PONG, not an open port; give up only when the server died or after the timeout.
+redis_wait_ready() {
+  local deadline=$((SECONDS + ${FLASHSALE_REDIS_START_TIMEOUT:-300})) answer announced=""
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    answer="$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>&1 || true)"
+    case "$answer" in
+      PONG) return 0 ;;
+      *LOADING*) [ -n "$announced" ] || { log "Redis is loading its data set; waiting"; announced=1; } ;;
+    esac
+    if ! redis_running; then sleep 0.2; redis_running || { tail -n 20 "$REDIS_LOG" >&2; die "Redis exited while starting"; }; fi
+    sleep 0.1
   done
-  tail -n 20 "$REDIS_LOG" >&2; die "Redis did not answer PING"
+  tail -n 20 "$REDIS_LOG" >&2; die "Redis did not answer PING within ${FLASHSALE_REDIS_START_TIMEOUT:-300} s"
 }
 
 pg_down() {

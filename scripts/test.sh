@@ -16,7 +16,22 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
 fi
 
 export FLASHSALE_TEST_POSTGRES="${FLASHSALE_TEST_POSTGRES:-Host=127.0.0.1;Port=${FLASHSALE_PG_PORT:-5432};Username=flashsale;Password=${FLASHSALE_DB_PASSWORD:-flashsale};Database=flashsale}"
-export FLASHSALE_TEST_REDIS="${FLASHSALE_TEST_REDIS:-127.0.0.1:${FLASHSALE_REDIS_PORT:-6379}}"
+# Each test fixture drops its flashsale_test_* database when done; a run that was killed cannot, so drop the
+# leftovers nobody is connected to before starting.
+export PGPASSWORD="${FLASHSALE_DB_PASSWORD:-flashsale}"
+pg=(psql -h 127.0.0.1 -p "${FLASHSALE_PG_PORT:-5432}" -U flashsale -d flashsale -qtA -v ON_ERROR_STOP=1)
+for db in $("${pg[@]}" -c "select datname from pg_database d where datname like 'flashsale\_test\_%'
+                          and not exists (select 1 from pg_stat_activity a where a.datname = d.datname)"); do
+  "${pg[@]}" -c "drop database if exists \"$db\"" >/dev/null 2>&1 || true
+done
+unset PGPASSWORD
+
+# Tests keep to their own Redis database (15), emptied before each run, so they neither see nor pile up next to
+# the data of a FlashSale served from the same Redis by scripts/run.sh (database 0).
+if [ -z "${FLASHSALE_TEST_REDIS:-}" ]; then
+  redis-cli -h 127.0.0.1 -p "${FLASHSALE_REDIS_PORT:-6379}" -n 15 flushdb async >/dev/null
+  export FLASHSALE_TEST_REDIS="127.0.0.1:${FLASHSALE_REDIS_PORT:-6379},defaultDatabase=15"
+fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 log="$(mktemp)"

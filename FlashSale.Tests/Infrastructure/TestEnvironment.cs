@@ -11,5 +11,5 @@ public static class TestEnvironment
         ?? "Host=127.0.0.1;Port=5432;Username=flashsale;Password=flashsale;Database=flashsale";
 
     public static string Redis =>
-        Environment.GetEnvironmentVariable("FLASHSALE_TEST_REDIS") ?? "127.0.0.1:6379";
+        Environment.GetEnvironmentVariable("FLASHSALE_TEST_REDIS") ?? "127.0.0.1:6379,defaultDatabase=15";
 }
