@@ -7,8 +7,11 @@ namespace FlashSale.Engine.Core;
 /// (a channel, see <see cref="BoundedIntake{T}"/>); exactly one loop drains whatever is queued (up to the batch
 /// limit), refuses locally what can be refused without the authority, decides the rest with ONE
 /// <see cref="IStockAuthority.DecideAsync"/> call, commits every accepted order with ONE
-/// <see cref="IOrderJournal.CommitAsync"/> call and only then answers those requests Accepted. All mutable state
-/// below is owned by that loop; producers only touch the intake and the pool.
+/// <see cref="IOrderJournal.CommitAsync"/> call and only then answers those requests Accepted. While a batch's
+/// orders commit, the loop already decides the next batch in another set of buffers
+/// (<see cref="SaleEngineOptions.CommitsInFlight"/>), so a turn costs the longer of the authority call and the commit,
+/// not their sum. All mutable state below is owned by that loop; producers only touch the intake and the pool, and a
+/// commit's continuation only the batch it answers.
 /// </summary>
 public sealed class SaleEngine : IAsyncDisposable
 {
@@ -29,13 +32,9 @@ public sealed class SaleEngine : IAsyncDisposable
     private int _lastRemaining = -1;
     private int _disposed;
 
-    // ---- loop-owned state: buffers are reused by every batch so the steady state allocates nothing ----
-    private readonly PurchaseOperation?[] _batch;
-    private readonly PurchaseRequest[] _requests;
-    private readonly int[] _forwardedFrom;
-    private readonly PurchaseDecision[] _decisions;
-    private readonly AcceptedOrder[] _orders;
-    private readonly int[] _orderFrom;
+    // ---- loop-owned state ----
+    // Batch buffers, used in turn: while one batch's orders commit, the loop decides the next in another.
+    private readonly EngineBatch[] _batches;
     // Keys this engine saw accepted: they are never fast-failed as SoldOut, so a retry of an accepted order always
     // reaches the authority and gets its order back. Filled only when the fast-fail is on; bounded by orders.
     private readonly HashSet<UserIdempotencyKey> _acceptedKeys = [];
@@ -64,13 +63,11 @@ public sealed class SaleEngine : IAsyncDisposable
         _knownSoldOutTtlMs = (long)options.KnownSoldOutTtl.TotalMilliseconds;
         _intake = new BoundedIntake<PurchaseOperation>(options.QueueCapacity);
 
-        var batchLimit = options.BatchLimit;
-        _batch = new PurchaseOperation?[batchLimit];
-        _requests = new PurchaseRequest[batchLimit];
-        _forwardedFrom = new int[batchLimit];
-        _decisions = new PurchaseDecision[batchLimit];
-        _orders = new AcceptedOrder[batchLimit];
-        _orderFrom = new int[batchLimit];
+        _batches = new EngineBatch[options.CommitsInFlight];
+        for (var i = 0; i < _batches.Length; i++)
+        {
+            _batches[i] = new EngineBatch(options.BatchLimit);
+        }
 
         // Task.Run so the loop never starts on a caller's synchronization context.
         _loop = Task.Run(RunAsync);
@@ -157,29 +154,47 @@ public sealed class SaleEngine : IAsyncDisposable
 
     private async Task RunAsync()
     {
+        var next = 0;
         while (await _intake.WaitToReadAsync().ConfigureAwait(false))
         {
-            var count = _intake.TryReadBatch(_batch);
+            var batch = _batches[next];
+            // Its buffers are free once its last commit answered its callers (meanwhile the intake fills up, which
+            // makes this batch bigger).
+            await batch.Commit.ConfigureAwait(false);
+            var count = _intake.TryReadBatch(batch.Operations);
             if (count == 0)
             {
                 continue;
             }
 
+            next = (next + 1) % _batches.Length;
+            EngineMetrics.BatchSize.Record(count);
             try
             {
-                await DecideBatchAsync(count).ConfigureAwait(false);
+                await DecideBatchAsync(batch, count).ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // The loop must survive anything: one bad batch may not strand every later shopper.
             catch (Exception ex)
 #pragma warning restore CA1031
             {
                 Fault(ex);
-                CompleteAllPending(count, PurchaseDecision.Refused(PurchaseStatus.Unavailable));
+                batch.CompleteAllPending(count, PurchaseDecision.Refused(PurchaseStatus.Unavailable));
             }
+        }
+
+        await AllCommitsAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Waits until every batch handed to the journal is committed (or failed) and answered.</summary>
+    private async ValueTask AllCommitsAsync()
+    {
+        foreach (var batch in _batches)
+        {
+            await batch.Commit.ConfigureAwait(false);
         }
     }
 
-    private async ValueTask DecideBatchAsync(int count)
+    private async ValueTask DecideBatchAsync(EngineBatch batch, int count)
     {
         var sale = Volatile.Read(ref _sale);
         var now = _time.GetUtcNow();
@@ -188,30 +203,32 @@ public sealed class SaleEngine : IAsyncDisposable
         // sold-out state this batch is about to record.
         var returnsSignal = Volatile.Read(ref _returnsSignal);
         var soldOutFastFail = KnownSoldOut(nowMs, returnsSignal);
+        var requests = batch.Requests;
+        var decisions = batch.Decisions;
 
         // 1. Local refusals that cannot contradict anything the authority recorded.
         var forwarded = 0;
         for (var i = 0; i < count; i++)
         {
-            ref readonly var request = ref _batch[i]!.Request;
+            ref readonly var request = ref batch.Operations[i]!.Request;
             if (request.Quantity < 1)
             {
-                CompleteAt(i, PurchaseDecision.Refused(PurchaseStatus.InvalidQuantity));
+                batch.CompleteAt(i, PurchaseDecision.Refused(PurchaseStatus.InvalidQuantity));
             }
             else if (now < sale.StartsAt)
             {
                 // Nothing can have been accepted before the start, so no replay is contradicted. After the end the
                 // batch still goes to the authority: a retry of an order accepted before the end must get its order.
-                CompleteAt(i, PurchaseDecision.Refused(PurchaseStatus.SaleNotActive));
+                batch.CompleteAt(i, PurchaseDecision.Refused(PurchaseStatus.SaleNotActive));
             }
             else if (soldOutFastFail && !_acceptedKeys.Contains(new UserIdempotencyKey(request.UserId, request.IdempotencyKey)))
             {
-                CompleteAt(i, PurchaseDecision.Refused(PurchaseStatus.SoldOut, 0));
+                batch.CompleteAt(i, PurchaseDecision.Refused(PurchaseStatus.SoldOut, 0));
             }
             else
             {
-                _requests[forwarded] = request;
-                _forwardedFrom[forwarded] = i;
+                requests[forwarded] = request;
+                batch.ForwardedFrom[forwarded] = i;
                 forwarded++;
             }
         }
@@ -224,11 +241,11 @@ public sealed class SaleEngine : IAsyncDisposable
         try
         {
             // 2. One authority call for the whole batch.
-            if (!await TryDecideAsync(sale, forwarded, nowMs).ConfigureAwait(false))
+            if (!await TryDecideAsync(sale, batch, forwarded, nowMs).ConfigureAwait(false))
             {
                 for (var j = 0; j < forwarded; j++)
                 {
-                    CompleteAt(_forwardedFrom[j], PurchaseDecision.Refused(PurchaseStatus.Unavailable));
+                    batch.CompleteAt(batch.ForwardedFrom[j], PurchaseDecision.Refused(PurchaseStatus.Unavailable));
                 }
 
                 return;
@@ -240,7 +257,7 @@ public sealed class SaleEngine : IAsyncDisposable
             var paymentWindowMs = sale.PaymentWindowSeconds * 1000L;
             for (var j = 0; j < forwarded; j++)
             {
-                ref readonly var decision = ref _decisions[j];
+                ref readonly var decision = ref decisions[j];
                 if (!decision.Replayed && decision.RemainingStock >= 0)
                 {
                     remaining = decision.RemainingStock;
@@ -248,13 +265,13 @@ public sealed class SaleEngine : IAsyncDisposable
 
                 if (decision.Status != PurchaseStatus.Accepted)
                 {
-                    CompleteAt(_forwardedFrom[j], decision);
+                    batch.CompleteAt(batch.ForwardedFrom[j], decision);
                     continue;
                 }
 
-                ref readonly var request = ref _requests[j];
+                ref readonly var request = ref requests[j];
                 // A replay carries the first order's id and time, so the journal writes (or skips) that same order.
-                _orders[accepted] = new AcceptedOrder(
+                batch.Orders[accepted] = new AcceptedOrder(
                     decision.OrderId,
                     sale.SaleId,
                     request.UserId,
@@ -263,7 +280,7 @@ public sealed class SaleEngine : IAsyncDisposable
                     request.IdempotencyKey,
                     decision.CreatedAtUnixMs,
                     decision.CreatedAtUnixMs + paymentWindowMs);
-                _orderFrom[accepted] = j;
+                batch.OrderFrom[accepted] = j;
                 accepted++;
                 if (_knownSoldOutTtlMs > 0)
                 {
@@ -278,47 +295,60 @@ public sealed class SaleEngine : IAsyncDisposable
                 _returnsSeen = returnsSignal;
             }
 
-            if (accepted == 0)
+            if (accepted > 0)
             {
-                return;
-            }
-
-            // 4. One commit for every accepted order of the batch; a 201 means the order is in PostgreSQL.
-            var committed = true;
-            try
-            {
-                await _journal.CommitAsync(_orders.AsMemory(0, accepted), CancellationToken.None).ConfigureAwait(false);
-            }
-#pragma warning disable CA1031 // Any journal failure means "not committed": the orders stay in the authority's log for
-            // the reconciler and the same Idempotency-Key replays them later.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                committed = false;
-                Fault(ex);
-            }
-
-            for (var k = 0; k < accepted; k++)
-            {
-                var j = _orderFrom[k];
-                CompleteAt(_forwardedFrom[j], committed ? _decisions[j] : PurchaseDecision.Refused(PurchaseStatus.Unavailable));
+                // 4. One commit for every accepted order of the batch; its callers are answered when it returns (a
+                // 201 means the order is in PostgreSQL), while the loop goes on with the next batch.
+                batch.Commit = CommitAndAnswerAsync(batch, accepted);
             }
         }
         finally
         {
             // Drop the batch's string references so keys do not outlive their requests in the reused buffers.
-            Array.Clear(_requests, 0, forwarded);
-            Array.Clear(_orders, 0, Math.Min(forwarded, _orders.Length));
+            Array.Clear(requests, 0, forwarded);
         }
     }
 
-    private async ValueTask<bool> TryDecideAsync(SaleDefinition sale, int forwarded, long nowMs)
+    /// <summary>
+    /// Commits a batch's accepted orders and answers their callers: Accepted when the commit returned, Unavailable
+    /// when it failed (the orders stay in the authority's log for the reconciler, and the same Idempotency-Key
+    /// replays them later). Never throws.
+    /// </summary>
+    private async Task CommitAndAnswerAsync(EngineBatch batch, int accepted)
     {
-        var requests = new ReadOnlyMemory<PurchaseRequest>(_requests, 0, forwarded);
-        var decisions = new Memory<PurchaseDecision>(_decisions, 0, forwarded);
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var committed = true;
+        try
+        {
+            await _journal.CommitAsync(batch.Orders.AsMemory(0, accepted), CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Any journal failure means "not committed"; see above.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            committed = false;
+            Fault(ex);
+        }
+
+        EngineMetrics.CommitWait.Record(EngineMetrics.MillisecondsSince(start));
+        for (var k = 0; k < accepted; k++)
+        {
+            var j = batch.OrderFrom[k];
+            batch.CompleteAt(batch.ForwardedFrom[j], committed ? batch.Decisions[j] : PurchaseDecision.Refused(PurchaseStatus.Unavailable));
+        }
+
+        Array.Clear(batch.Orders, 0, accepted);
+    }
+
+    private async ValueTask<bool> TryDecideAsync(SaleDefinition sale, EngineBatch batch, int forwarded, long nowMs)
+    {
+        var requests = new ReadOnlyMemory<PurchaseRequest>(batch.Requests, 0, forwarded);
+        var decisions = new Memory<PurchaseDecision>(batch.Decisions, 0, forwarded);
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             await _authority.DecideAsync(sale, requests, decisions, nowMs, CancellationToken.None).ConfigureAwait(false);
+            EngineMetrics.AuthorityDuration.Record(EngineMetrics.MillisecondsSince(start));
             return true;
         }
         catch (SaleStateMissingException)
@@ -335,6 +365,8 @@ public sealed class SaleEngine : IAsyncDisposable
 
         try
         {
+            // The rebuild reads the committed orders, so this engine's own orders still committing must land first.
+            await AllCommitsAsync().ConfigureAwait(false);
             await _authority.EnsureInitializedAsync(sale, CancellationToken.None).ConfigureAwait(false);
             await _authority.DecideAsync(sale, requests, decisions, nowMs, CancellationToken.None).ConfigureAwait(false);
             return true;
@@ -370,25 +402,6 @@ public sealed class SaleEngine : IAsyncDisposable
         }
 
         return true;
-    }
-
-    private void CompleteAt(int index, in PurchaseDecision decision)
-    {
-        // Clear the slot before completing: the awaiter may recycle the operation for another request at once.
-        var operation = _batch[index]!;
-        _batch[index] = null;
-        operation.Complete(decision);
-    }
-
-    private void CompleteAllPending(int count, in PurchaseDecision decision)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            if (_batch[i] is not null)
-            {
-                CompleteAt(i, decision);
-            }
-        }
     }
 
     private void Fault(Exception exception)

@@ -9,12 +9,21 @@ public sealed class SaleEngineOptions
 {
     public const int MaxQueueCapacity = 1 << 22;
     public const int MaxBatchLimit = 1 << 16;
+    public const int MaxCommitsInFlight = 16;
 
     /// <summary>Requests a sale may hold waiting for its loop; one more is answered Overloaded at once.</summary>
     public int QueueCapacity { get; set; } = 16_384;
 
     /// <summary>Most requests the loop decides in one authority call and commits in one journal call.</summary>
     public int BatchLimit { get; set; } = 1_024;
+
+    /// <summary>
+    /// Batches whose orders may be committing while the loop already decides the next one. 1 decides, commits and
+    /// answers one batch at a time; 2 (the default) lets the authority call of a batch overlap the journal commit of
+    /// the one before, so a turn costs the longer of the two instead of their sum. Each batch still answers its
+    /// accepted callers only after its own commit.
+    /// </summary>
+    public int CommitsInFlight { get; set; } = 2;
 
     /// <summary>
     /// How long the engine refuses requests as SoldOut without asking the authority after the authority reported
@@ -44,6 +53,8 @@ public sealed class SaleEngineOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(QueueCapacity, MaxQueueCapacity, nameof(QueueCapacity));
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchLimit, 1, nameof(BatchLimit));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(BatchLimit, MaxBatchLimit, nameof(BatchLimit));
+        ArgumentOutOfRangeException.ThrowIfLessThan(CommitsInFlight, 1, nameof(CommitsInFlight));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(CommitsInFlight, MaxCommitsInFlight, nameof(CommitsInFlight));
         ArgumentOutOfRangeException.ThrowIfLessThan(KnownSoldOutTtl, TimeSpan.Zero, nameof(KnownSoldOutTtl));
         ArgumentOutOfRangeException.ThrowIfLessThan(RetireAfterEnd, TimeSpan.Zero, nameof(RetireAfterEnd));
         ArgumentOutOfRangeException.ThrowIfLessThan(RetirementSweepInterval, TimeSpan.Zero, nameof(RetirementSweepInterval));

@@ -184,7 +184,10 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
             try
             {
                 writer.Connection ??= await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
+                var start = System.Diagnostics.Stopwatch.GetTimestamp();
                 var inserted = await FlushAsync(writer, batch).ConfigureAwait(false);
+                EngineMetrics.JournalDuration.Record(EngineMetrics.MillisecondsSince(start));
+                EngineMetrics.JournalRows.Record(rows);
                 Interlocked.Add(ref _inserted, inserted);
                 Interlocked.Increment(ref _commits);
             }

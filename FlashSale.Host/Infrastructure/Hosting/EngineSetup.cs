@@ -32,6 +32,10 @@ public sealed class EngineHostOptions
     /// <summary>Group-commit writers of the order journal (PostgreSQL connections committing in parallel).</summary>
     [Range(1, 16)]
     public int JournalWriters { get; set; } = 2;
+
+    /// <summary>Batches of a sale whose orders may be committing while its loop decides the next (see SaleEngineOptions).</summary>
+    [Range(1, SaleEngineOptions.MaxCommitsInFlight)]
+    public int CommitsInFlight { get; set; } = 2;
 }
 
 public static class EngineSetup
@@ -77,6 +81,7 @@ public static class EngineSetup
                 {
                     QueueCapacity = options.QueueCapacity,
                     BatchLimit = options.BatchLimit,
+                    CommitsInFlight = options.CommitsInFlight,
                     OnFault = (saleId, error) => EngineLog.Fault(logger, saleId, error),
                 },
                 sp.GetRequiredService<TimeProvider>());
