@@ -10,9 +10,9 @@ namespace FlashSale.Bench;
 
 /// <summary>
 /// Writing a batch of accepted orders to PostgreSQL: multi-row INSERT (1,000 rows per statement, one transaction)
-/// against binary COPY straight into <c>orders</c>, and against the order journal's whole path (binary COPY into
-/// <c>orders</c> and <c>inventory_ledger</c> in one transaction; or, when a replay is in the commit, binary COPY into a
-/// staging table, <c>insert … on conflict do nothing</c> and one ledger row per inserted order). Real PostgreSQL
+/// against binary COPY straight into <c>orders</c>, and against the order journal's whole path (group commit, binary
+/// COPY into <c>orders</c> in one transaction; or, when a replay is in the commit, binary COPY into a staging table and
+/// <c>insert … on conflict do nothing</c>). Real PostgreSQL
 /// (FLASHSALE_BENCH_POSTGRES, default the flashsale account on 127.0.0.1:5432); the suite creates its own database
 /// and drops it afterwards. Every invocation writes new order ids.
 /// </summary>

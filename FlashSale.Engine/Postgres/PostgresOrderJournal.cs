@@ -38,12 +38,12 @@ public sealed record PostgresOrderJournalOptions
 /// <summary>
 /// Group commit of accepted orders of every sale: <see cref="CommitAsync"/> queues the caller's batch and awaits a
 /// pooled completion; each writer loop (<see cref="PostgresOrderJournalOptions.Writers"/>, own connection) takes
-/// everything queued up to a row limit and writes it in ONE transaction: binary COPY straight into <c>orders</c> and
-/// <c>inventory_ledger</c> (one <c>reserved</c> row per order); when an order of that commit is already present
-/// (a replay from the reconciler or a repeated Idempotency-Key) the transaction fails on the unique key and the
-/// commit is redone the idempotent way: binary COPY into a temporary staging table, then
-/// <c>insert … select … on conflict do nothing returning …</c> feeding the ledger insert, so only orders actually
-/// inserted get their ledger row. Every waiter of the commit is completed after COMMIT returns; when the
+/// everything queued up to a row limit and writes it in ONE transaction: binary COPY straight into <c>orders</c>;
+/// when an order of that commit is already present (a replay from the reconciler or a repeated Idempotency-Key) the
+/// transaction fails on the unique key and the commit is redone the idempotent way: binary COPY into a temporary
+/// staging table, then <c>insert … select … on conflict do nothing</c>. The reservation is the order row itself:
+/// the inventory ledger records what happens to a sale's units afterwards (paid, expired, cancelled, returned), so
+/// the hot path writes one row per order, not two (each with its indexes). Every waiter of the commit is completed after COMMIT returns; when the
 /// transaction fails, every waiter of that commit gets the exception and the next commit starts afresh.
 /// </summary>
 public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDisposable
@@ -60,25 +60,16 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
         "copy order_staging (id, sale_id, user_id, quantity, price_cents, idempotency_key, created_at, expires_at) from stdin (format binary)";
 
     private const string Insert = """
-        with inserted as (
-            insert into orders (id, flash_sale_id, user_id, quantity, unit_price, total_price, status,
-                                idempotency_key, created_at, expires_at, updated_at)
-            select id, sale_id, user_id, quantity, price_cents / 100.0, price_cents * quantity / 100.0, 'reserved',
-                   idempotency_key, created_at, expires_at, created_at
-            from order_staging
-            on conflict do nothing
-            returning id, flash_sale_id, quantity, created_at
-        )
-        insert into inventory_ledger (flash_sale_id, order_id, movement, quantity, created_at)
-        select flash_sale_id, id, 'reserved', quantity, created_at from inserted
+        insert into orders (id, flash_sale_id, user_id, quantity, unit_price, total_price, status,
+                            idempotency_key, created_at, expires_at, updated_at)
+        select id, sale_id, user_id, quantity, price_cents / 100.0, price_cents * quantity / 100.0, 'reserved',
+               idempotency_key, created_at, expires_at, created_at
+        from order_staging
         on conflict do nothing
         """;
 
     internal const string CopyOrders =
         "copy orders (id, flash_sale_id, user_id, quantity, unit_price, total_price, status, idempotency_key, created_at, expires_at, updated_at) from stdin (format binary)";
-
-    private const string CopyLedger =
-        "copy inventory_ledger (flash_sale_id, order_id, movement, quantity, created_at) from stdin (format binary)";
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresOrderJournalOptions _options;
@@ -220,7 +211,7 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
     }
 
     /// <summary>
-    /// The fast way first: binary COPY straight into <c>orders</c> and <c>inventory_ledger</c>. When an order of the
+    /// The fast way first: binary COPY straight into <c>orders</c>. When an order of the
     /// commit is already there (a replay: reconciler, repeated Idempotency-Key) that transaction fails with a unique
     /// violation and the commit goes the staging way, which skips what is present. A deadlock between two writers
     /// holding the same order id is retried the staging way as well.
@@ -269,22 +260,6 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
                 {
                     WriteOrderRow(importer, order);
                     rows++;
-                }
-            }
-            await importer.CompleteAsync().ConfigureAwait(false);
-        }
-        await using (var importer = await connection.BeginBinaryImportAsync(CopyLedger).ConfigureAwait(false))
-        {
-            foreach (var pending in batch)
-            {
-                foreach (var order in pending.Orders.Span)
-                {
-                    importer.StartRow();
-                    importer.Write(order.SaleId, NpgsqlDbType.Uuid);
-                    importer.Write(order.OrderId, NpgsqlDbType.Uuid);
-                    importer.Write("reserved", NpgsqlDbType.Text);
-                    importer.Write(order.Quantity, NpgsqlDbType.Integer);
-                    importer.Write(FromUnixMs(order.CreatedAtUnixMs), NpgsqlDbType.TimestampTz);
                 }
             }
             await importer.CompleteAsync().ConfigureAwait(false);

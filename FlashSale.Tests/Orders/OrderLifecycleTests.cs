@@ -136,7 +136,7 @@ public sealed class OrderLifecycleTests(FlashSaleApp app) : IClassFixture<FlashS
         Assert.Equal("cancelled", (await cancel.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         await ProblemAssert.IsProblemAsync(await PayAsync(client, orderId), HttpStatusCode.Conflict, "order-cancelled");
-        Assert.Equal(new Dictionary<string, int> { ["reserved"] = 1, ["cancelled"] = 1, ["returned"] = 1 }, await LedgerAsync(orderId));
+        Assert.Equal(new Dictionary<string, int> { ["cancelled"] = 1, ["returned"] = 1 }, await LedgerAsync(orderId));
         var audit = await AuditAsync(saleId);
         Assert.Equal(3, audit.GetProperty("remainingStock").GetInt32());
         Assert.Equal(3, audit.GetProperty("cancelledUnits").GetInt32());
