@@ -35,10 +35,12 @@ pg_bin_dir() {
 
 apt_install() {
   [ "$(id -u)" -eq 0 ] || die "'$*' is missing and installing it needs root (apt-get install -y $*)"
-  if [ ! -f "$STATE_DIR/.apt-updated" ]; then
+  # Package lists are refreshed once per run of this script (not remembered in the state dir: a machine whose
+  # state dir survived may still have stale or no lists).
+  if [ -z "${APT_UPDATED:-}" ]; then
     log "apt-get update"
     DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
-    mkdir -p "$STATE_DIR" && touch "$STATE_DIR/.apt-updated"
+    APT_UPDATED=1
   fi
   log "apt-get install -y $*"
   # policy-rc.d exit 101 keeps the packages from starting their own system services.
