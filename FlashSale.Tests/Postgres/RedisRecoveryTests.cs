@@ -181,23 +181,6 @@ public sealed class RedisRecoveryTests(RedisConnection redis, TestDatabase datab
     }
 
     [Fact]
-    public async Task A_sale_ended_long_ago_with_an_empty_stream_is_dropped_from_the_reconciler_set()
-    {
-        var options = redis.PrivateOptions() with { RetireEndedSalesAfter = TimeSpan.FromMinutes(1) };
-        var authority = redis.Authority(database.DataSource, options: options);
-        var ended = redis.NewSale(startsAt: DateTimeOffset.UtcNow.AddHours(-3), endsAt: DateTimeOffset.UtcNow.AddHours(-2));
-        var live = redis.NewSale();
-        await authority.EnsureInitializedAsync(ended, CancellationToken.None);
-        await authority.EnsureInitializedAsync(live, CancellationToken.None);
-        await using var journal = new PostgresOrderJournal(database.DataSource);
-
-        var result = await new OrderStreamReconciler(redis.Multiplexer, journal, options).ReconcileOnceAsync(CancellationToken.None);
-
-        Assert.Equal(1, result.SalesRetired);
-        Assert.Equal([(RedisValue)live.SaleId.ToString("D")], await redis.Database.SetMembersAsync(options.SalesSetKey));
-    }
-
-    [Fact]
     public async Task The_reconciler_leaves_entries_younger_than_its_minimum_age_for_a_later_pass()
     {
         var sale = redis.NewSale(stock: 10);
