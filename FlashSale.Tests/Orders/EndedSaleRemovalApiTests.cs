@@ -114,4 +114,18 @@ public sealed class EndedSaleRemovalApiTests(FlashSaleApp app) : IClassFixture<F
             audit.GetProperty("reservedUnits").GetInt32(), audit.GetProperty("pendingReturns").GetInt32()));
         Assert.True(audit.GetProperty("consistent").GetBoolean());
     }
+
+    [Fact]
+    public async Task Joining_the_line_of_a_removed_sale_is_told_the_sale_ended_and_brings_no_key_back()
+    {
+        var saleId = await app.CreateSaleAsync(totalStock: 5, perUserLimit: 1, waitingRoom: true);
+        using var shopper = await app.ShopperAsync();
+        Assert.Equal(HttpStatusCode.OK, (await shopper.PostAsync($"/api/v1/flash-sales/{saleId}/queue", null)).StatusCode);
+
+        await EndLongAgoAndRemoveAsync(saleId);
+
+        await ProblemAssert.IsProblemAsync(await shopper.PostAsync($"/api/v1/flash-sales/{saleId}/queue", null), HttpStatusCode.Conflict, "sale-not-active");
+        await ProblemAssert.IsProblemAsync(await shopper.GetAsync($"/api/v1/flash-sales/{saleId}/queue/me"), HttpStatusCode.Conflict, "sale-not-active");
+        Assert.Empty(await ExistingKeysAsync(saleId));
+    }
 }
