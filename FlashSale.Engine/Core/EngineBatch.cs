@@ -16,6 +16,7 @@ internal sealed class EngineBatch
         Decisions = new PurchaseDecision[limit];
         Orders = new AcceptedOrder[limit];
         OrderFrom = new int[limit];
+        CommittedPositions = new OrderLogPosition[limit];
     }
 
     /// <summary>The operations taken from the intake; a slot is cleared when its caller is answered.</summary>
@@ -35,6 +36,9 @@ internal sealed class EngineBatch
 
     /// <summary>For each accepted order, its index in <see cref="Requests"/> and <see cref="Decisions"/>.</summary>
     public int[] OrderFrom { get; }
+
+    /// <summary>The log positions of the committed orders, handed back to the authority after the commit.</summary>
+    public OrderLogPosition[] CommittedPositions { get; }
 
     /// <summary>
     /// The commit of this batch's accepted orders and the answers that follow it; completed when the buffers are

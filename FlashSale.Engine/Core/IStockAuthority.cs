@@ -27,6 +27,14 @@ public interface IStockAuthority
     /// </summary>
     ValueTask<bool> ReturnUnitsAsync(Guid saleId, Guid orderId, Guid userId, int quantity, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Called by the engine after the journal committed accepted orders, with the <see cref="PurchaseDecision.LogPosition"/>
+    /// of each one the authority logged (never empty). The orders are durable now, so the authority may drop their log
+    /// entries. Must not wait on I/O (it runs on the engine's commit path, possibly for two batches of one sale at once):
+    /// fire and forget. Losing this call is harmless: the reconciler finds the entries later and its write is idempotent.
+    /// </summary>
+    void OrdersCommitted(Guid saleId, ReadOnlySpan<OrderLogPosition> positions);
+
     /// <summary>The sale's remaining stock as the authority sees it, or null when it does not know the sale.</summary>
     ValueTask<int?> GetRemainingStockAsync(Guid saleId, CancellationToken cancellationToken);
 }

@@ -13,6 +13,12 @@ public readonly record struct PurchaseDecision(
     int RemainingStock,
     bool Replayed)
 {
+    /// <summary>
+    /// Where the authority logged this acceptance (set only for a new, non-replayed acceptance by an authority that
+    /// keeps a log). The engine hands it back through <see cref="IStockAuthority.OrdersCommitted"/> after the commit.
+    /// </summary>
+    public OrderLogPosition LogPosition { get; init; }
+
     public static PurchaseDecision Refused(PurchaseStatus status, int remainingStock = -1) =>
         new(status, Guid.Empty, 0, 0, 0, remainingStock, false);
 }

@@ -331,13 +331,39 @@ public sealed class SaleEngine : IAsyncDisposable
         }
 
         EngineMetrics.CommitWait.Record(EngineMetrics.MillisecondsSince(start));
+        var logged = 0;
         for (var k = 0; k < accepted; k++)
         {
             var j = batch.OrderFrom[k];
+            if (committed && batch.Decisions[j].LogPosition.IsSet)
+            {
+                batch.CommittedPositions[logged++] = batch.Decisions[j].LogPosition;
+            }
             batch.CompleteAt(batch.ForwardedFrom[j], committed ? batch.Decisions[j] : PurchaseDecision.Refused(PurchaseStatus.Unavailable));
         }
 
+        // The committed orders' log entries are no longer needed (the reconciler would only find them in PostgreSQL).
+        // Fire and forget, after the answers went out: a lost call leaves them to the reconciler.
+        if (logged > 0)
+        {
+            ForgetCommitted(batch.CommittedPositions.AsSpan(0, logged));
+        }
+
         Array.Clear(batch.Orders, 0, accepted);
+    }
+
+    private void ForgetCommitted(ReadOnlySpan<OrderLogPosition> positions)
+    {
+        try
+        {
+            _authority.OrdersCommitted(SaleId, positions);
+        }
+#pragma warning disable CA1031 // Dropping a log entry is an optimisation; its failure must not fail a committed batch.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Fault(ex);
+        }
     }
 
     private async ValueTask<bool> TryDecideAsync(SaleDefinition sale, EngineBatch batch, int forwarded, long nowMs)

@@ -75,6 +75,11 @@ public sealed class InProcessStockAuthority : IStockAuthority
         return new ValueTask<bool>(_sales.TryGetValue(saleId, out var state) && state.Return(orderId, userId, quantity));
     }
 
+    /// <summary>Nothing to do: this authority keeps no log (its decisions never carry a position).</summary>
+    public void OrdersCommitted(Guid saleId, ReadOnlySpan<OrderLogPosition> positions)
+    {
+    }
+
     public ValueTask<int?> GetRemainingStockAsync(Guid saleId, CancellationToken cancellationToken) =>
         new(_sales.TryGetValue(saleId, out var state) ? state.Remaining : null);
 

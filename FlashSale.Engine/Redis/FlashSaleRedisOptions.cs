@@ -16,7 +16,10 @@ public sealed record FlashSaleRedisOptions
     public TimeSpan ReconcileMinEntryAge { get; init; } = TimeSpan.Zero;
 
     /// <summary>
-    /// A sale whose end lies this far in the past and whose stream is empty is dropped from the global set.
+    /// How long a sale's Redis state is kept after the sale ended. Past it, and once the sale's stream is empty (every
+    /// order it held is in PostgreSQL), the reconciler removes every key of the sale and drops it from the global set;
+    /// the authority then answers a purchase of it "not active" instead of rebuilding it. Until then an idempotent
+    /// retry still gets its order back from Redis.
     /// </summary>
-    public TimeSpan RetireEndedSalesAfter { get; init; } = TimeSpan.FromDays(1);
+    public TimeSpan EndedSaleRetention { get; init; } = TimeSpan.FromDays(1);
 }

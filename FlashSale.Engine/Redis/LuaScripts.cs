@@ -7,10 +7,11 @@ internal static class LuaScripts
     /// Decides a batch of purchases in order.
     /// KEYS: 1 meta, 2 stock, 3 users, 4 idem, 5 orders stream, 6 admitted zset.
     /// ARGV: 1 now (unix ms), then four per request: user (N), quantity, Idempotency-Key, order id (N).
-    /// Reply: {-1} when the sale's meta is missing; otherwise {remainingStock, unitPriceCents, codes, replay...}
+    /// Reply: {-1} when the sale's meta is missing; otherwise {remainingStock, unitPriceCents, codes, replay..., id...}
     /// where codes holds one byte per request: '0' accepted, '1' sold out, '2' limit reached, '3' sale not active,
     /// '4' not admitted, '7' invalid quantity, 'A' replayed acceptance, 'S' replayed sold out, 'L' replayed limit;
-    /// for every 'A', in order, one replay element "A&lt;order N&gt;|qty|priceCents|createdAtMs".
+    /// for every 'A', in order, one replay element "A&lt;order N&gt;|qty|priceCents|createdAtMs"; then for every '0', in
+    /// order, the stream id XADD gave its entry (the engine deletes exactly these entries once they are committed).
     /// Waiting room (meta <c>wr</c> = "1"): a shopper without a live admission (deadline in KEYS[6] at or after now)
     /// is refused '4', unless the shopper already holds the per-user limit (then '2': the truer answer). An
     /// acceptance that brings the shopper to the limit removes the admission (it is used up).
@@ -28,6 +29,7 @@ internal static class LuaScripts
         local stock = tonumber(redis.call('GET', KEYS[2]) or '0')
         local before = stock
         local codes = {}
+        local ids = {}
         local out = {0, tonumber(price), ''}
         local r = 3
         for i = 1, (#ARGV - 1) / 4 do
@@ -62,7 +64,7 @@ internal static class LuaScripts
                 local oid = ARGV[j + 3]
                 redis.call('HSET', KEYS[3], user, had + q)
                 redis.call('HSET', KEYS[4], field, 'A' .. oid .. '|' .. qs .. '|' .. price .. '|' .. nowstr)
-                redis.call('XADD', KEYS[5], '*', 'o', oid, 'u', user, 'q', qs, 'p', price, 'c', nowstr, 'e', expires, 'k', key)
+                ids[#ids + 1] = redis.call('XADD', KEYS[5], '*', 'o', oid, 'u', user, 'q', qs, 'p', price, 'c', nowstr, 'e', expires, 'k', key)
                 codes[i] = '0'
                 -- A shopper who now holds the per-user limit cannot buy more: the admission is used up and stops
                 -- holding a place (the admission step counts only live admissions).
@@ -72,6 +74,7 @@ internal static class LuaScripts
           end
         end
         if stock ~= before then redis.call('SET', KEYS[2], stock) end
+        for k = 1, #ids do r = r + 1; out[r] = ids[k] end
         out[1] = stock
         out[3] = table.concat(codes)
         return out
@@ -118,6 +121,23 @@ internal static class LuaScripts
         local q = tonumber(ARGV[3])
         redis.call('INCRBY', KEYS[2], q)
         if redis.call('HINCRBY', KEYS[3], ARGV[2], -q) <= 0 then redis.call('HDEL', KEYS[3], ARGV[2]) end
+        return 1
+        """;
+
+    /// <summary>
+    /// Removes an ended sale's state once keeping it can no longer matter. KEYS: 1 meta, 2 orders stream, then every
+    /// other key of the sale. ARGV: 1 now (unix ms), 2 retention (ms).
+    /// Reply: 1 removed now; 0 kept (its stream still holds entries the reconciler has not written to PostgreSQL, or
+    /// the sale has not ended at least the retention ago); -1 no state (no meta and an empty stream: removed before,
+    /// lost, or not installed yet). The check and the removal are one atomic step, so nothing can be appended or
+    /// re-opened in between. UNLINK frees big hashes off Redis' main thread.
+    /// </summary>
+    public const string RemoveEnded = """
+        if redis.call('XLEN', KEYS[2]) > 0 then return 0 end
+        local ends = redis.call('HGET', KEYS[1], 'ends')
+        if not ends then return -1 end
+        if tonumber(ends) + tonumber(ARGV[2]) > tonumber(ARGV[1]) then return 0 end
+        redis.call('UNLINK', unpack(KEYS))
         return 1
         """;
 

@@ -10,13 +10,22 @@ namespace FlashSale.Engine.Redis;
 /// <param name="EntriesCommitted">Stream entries written through the journal (those PostgreSQL already held are skipped when the journal can tell).</param>
 /// <param name="EntriesTrimmed">Stream entries removed after their commit.</param>
 /// <param name="MalformedEntries">Entries that could not be read as an order (trimmed with the rest).</param>
-/// <param name="SalesRetired">Ended sales with an empty stream dropped from the global set.</param>
-public readonly record struct ReconcileResult(int Sales, int EntriesCommitted, int EntriesTrimmed, int MalformedEntries, int SalesRetired);
+/// <param name="SalesRemoved">
+/// Ended sales whose Redis state this pass removed (past the retention, stream empty) and dropped from the global set.
+/// </param>
+public readonly record struct ReconcileResult(int Sales, int EntriesCommitted, int EntriesTrimmed, int MalformedEntries, int SalesRemoved);
 
 /// <summary>
 /// Replays the sales' Redis order streams into the order journal (idempotent by order id), then trims each stream
 /// only up to what the journal confirmed. This is what makes a crash between the Redis decision and the PostgreSQL
 /// commit lose nothing: every accepted order stays in its sale's stream until a commit that includes it succeeded.
+/// The engine deletes the entries of the orders it committed itself (see <see cref="RedisStockAuthority.OrdersCommitted"/>),
+/// so in the steady state a pass reads only what a failed or interrupted commit left behind.
+/// <para>
+/// It is also the janitor of ended sales: once a sale ended at least <see cref="FlashSaleRedisOptions.EndedSaleRetention"/>
+/// ago and its stream is empty, one atomic script removes every key of the sale (<see cref="LuaScripts.RemoveEnded"/>),
+/// then the sale leaves the global set.
+/// </para>
 /// </summary>
 public sealed class OrderStreamReconciler
 {
@@ -24,6 +33,7 @@ public sealed class OrderStreamReconciler
     private readonly IOrderJournal _journal;
     private readonly FlashSaleRedisOptions _options;
     private readonly TimeProvider _time;
+    private readonly RedisScript _removeEnded = new(LuaScripts.RemoveEnded);
 
     public OrderStreamReconciler(IConnectionMultiplexer redis, IOrderJournal journal, FlashSaleRedisOptions? options = null, TimeProvider? time = null)
     {
@@ -32,6 +42,7 @@ public sealed class OrderStreamReconciler
         _options = options ?? new FlashSaleRedisOptions();
         _time = time ?? TimeProvider.System;
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.ReconcileChunkSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.EndedSaleRetention, TimeSpan.Zero);
     }
 
     /// <summary>One pass over every registered sale. Throws when Redis or the journal fails (nothing is trimmed then).</summary>
@@ -44,7 +55,7 @@ public sealed class OrderStreamReconciler
         RedisValue end = _options.ReconcileMinEntryAge > TimeSpan.Zero
             ? (now - (long)_options.ReconcileMinEntryAge.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)
             : "+";
-        int sales = 0, committed = 0, trimmed = 0, malformed = 0, retired = 0;
+        int sales = 0, committed = 0, trimmed = 0, malformed = 0, removed = 0;
         foreach (var member in members)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -58,12 +69,12 @@ public sealed class OrderStreamReconciler
             committed += drained.Committed;
             trimmed += drained.Trimmed;
             malformed += drained.Malformed;
-            if (await TryRetireAsync(db, keys, member, now).ConfigureAwait(false))
+            if (await TryRemoveEndedAsync(db, keys, member, now).ConfigureAwait(false))
             {
-                retired++;
+                removed++;
             }
         }
-        return new ReconcileResult(sales, committed, trimmed, malformed, retired);
+        return new ReconcileResult(sales, committed, trimmed, malformed, removed);
     }
 
     private async Task<(int Committed, int Trimmed, int Malformed)> ReconcileSaleAsync(
@@ -113,18 +124,33 @@ public sealed class OrderStreamReconciler
         return (committed, trimmed, malformed);
     }
 
-    private async Task<bool> TryRetireAsync(IDatabase db, RedisSaleKeys keys, RedisValue member, long now)
+    /// <summary>
+    /// Removes the sale's Redis state when it ended at least the retention ago and its stream is empty (this pass just
+    /// wrote and trimmed everything old enough, so an entry left over means PostgreSQL did not take it yet: keep).
+    /// Why the removal cannot lose anything: nothing can be accepted after the end (the purchase script refuses outside
+    /// the window and an ended sale can no longer be edited), a return of units after the end can no longer be sold,
+    /// and the return script does nothing without the sale's meta, while PostgreSQL still records the return.
+    /// </summary>
+    private async Task<bool> TryRemoveEndedAsync(IDatabase db, RedisSaleKeys keys, RedisValue member, long now)
     {
-        var ends = await db.HashGetAsync(keys.Meta, "ends").ConfigureAwait(false);
-        if (!ends.TryParse(out long endsAt) || endsAt + (long)_options.RetireEndedSalesAfter.TotalMilliseconds > now)
+        var outcome = (long)await _removeEnded.EvaluateAsync(_redis, keys.RemoveKeys,
+            [now, (long)_options.EndedSaleRetention.TotalMilliseconds]).ConfigureAwait(false);
+        if (outcome == 0)
         {
-            return false; // no meta (being initialised or lost: keep it registered) or not ended long enough
+            return false; // kept: not ended long enough, or its stream still holds unwritten orders
         }
-        if (await db.StreamLengthAsync(keys.Orders).ConfigureAwait(false) > 0)
+        // 1: removed just now. -1: no state and an empty stream (an earlier removal stopped before this step, Redis lost
+        // the sale, or it is being installed): nothing to reconcile, so the registration goes too.
+        await db.SetRemoveAsync(_options.SalesSetKey, member).ConfigureAwait(false);
+        // The set is another hash slot, so this step cannot be atomic with the script. A sale installed meanwhile must
+        // stay registered: EnsureInitializedAsync registers it again after installing, and this re-check covers an
+        // install that finished before the removal from the set.
+        if (await db.KeyExistsAsync(keys.Meta).ConfigureAwait(false))
         {
+            await db.SetAddAsync(_options.SalesSetKey, member).ConfigureAwait(false);
             return false;
         }
-        return await db.SetRemoveAsync(_options.SalesSetKey, member).ConfigureAwait(false);
+        return outcome == 1;
     }
 
     /// <summary>The smallest stream id after <paramref name="id"/> ("ms-seq" -> "ms-(seq+1)").</summary>

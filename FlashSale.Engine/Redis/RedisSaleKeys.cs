@@ -32,6 +32,9 @@ namespace FlashSale.Engine.Redis;
 /// </list>
 /// The global set <see cref="FlashSaleRedisOptions.SalesSetKey"/> (default <c>flashsale:sales</c>) lists the sale ids
 /// ("D") whose streams the reconciler walks.
+/// <para>Lifetime: no key has a TTL except <c>:lease</c>. The reconciler removes every key of a sale, and then the sale
+/// from the global set, once the sale ended at least <see cref="FlashSaleRedisOptions.EndedSaleRetention"/> ago and its
+/// stream is empty (every order it held is in PostgreSQL); see <see cref="LuaScripts.RemoveEnded"/>.</para>
 /// </remarks>
 public sealed class RedisSaleKeys
 {
@@ -57,6 +60,7 @@ public sealed class RedisSaleKeys
         InstallKeys = [Meta, Stock, Users, Idempotency, Returned];
         ReturnKeys = [Meta, Stock, Users, Returned];
         MetaOnly = [Meta];
+        RemoveKeys = [Meta, Orders, Stock, Users, Idempotency, Returned, Admitted, Queue, Tickets, Line, Lease];
     }
 
     public Guid SaleId { get; }
@@ -102,6 +106,9 @@ public sealed class RedisSaleKeys
     internal RedisKey[] ReturnKeys { get; }
 
     internal RedisKey[] MetaOnly { get; }
+
+    /// <summary>Meta and the stream first (what <see cref="LuaScripts.RemoveEnded"/> checks), then every other key.</summary>
+    internal RedisKey[] RemoveKeys { get; }
 
     public static RedisSaleKeys For(Guid saleId) => new(saleId);
 

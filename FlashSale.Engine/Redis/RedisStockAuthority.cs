@@ -22,17 +22,21 @@ public sealed class RedisStockAuthority : IStockAuthority
     private readonly IConnectionMultiplexer _redis;
     private readonly IDurableOrderSource _durable;
     private readonly FlashSaleRedisOptions _options;
+    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<Guid, RedisSaleKeys> _keys = new();
     private readonly RedisScript _decide = new(LuaScripts.Decide);
     private readonly RedisScript _install = new(LuaScripts.Install);
     private readonly RedisScript _return = new(LuaScripts.ReturnUnits);
     private readonly RedisScript _update = new(LuaScripts.Update);
 
-    public RedisStockAuthority(IConnectionMultiplexer redis, IDurableOrderSource durable, FlashSaleRedisOptions? options = null)
+    public RedisStockAuthority(IConnectionMultiplexer redis, IDurableOrderSource durable, FlashSaleRedisOptions? options = null,
+        TimeProvider? time = null)
     {
         _redis = redis ?? throw new ArgumentNullException(nameof(redis));
         _durable = durable ?? throw new ArgumentNullException(nameof(durable));
         _options = options ?? new FlashSaleRedisOptions();
+        _time = time ?? TimeProvider.System;
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.EndedSaleRetention, TimeSpan.Zero);
     }
 
     /// <summary>Loads every script on every connected primary (call once at start; NOSCRIPT reloads later).</summary>
@@ -47,9 +51,18 @@ public sealed class RedisStockAuthority : IStockAuthority
     public async ValueTask EnsureInitializedAsync(SaleDefinition sale, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sale);
+        if (IsPastRetention(sale, _time.GetUtcNow().ToUnixTimeMilliseconds()))
+        {
+            // Its state is (or is about to be) removed by the reconciler; nothing can be bought any more, so rebuilding
+            // it would only resurrect keys. DecideAsync answers "not active" for it instead.
+            return;
+        }
         var keys = KeysFor(sale.SaleId);
         var db = _redis.GetDatabase();
-        await db.SetAddAsync(_options.SalesSetKey, sale.SaleId.ToString("D", CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        var member = sale.SaleId.ToString("D", CultureInfo.InvariantCulture);
+        // Registered before the state exists (a crash after the install leaves no unwatched stream) and again after
+        // installing it (a reconciler that dropped the member while it saw no state cannot leave this sale out).
+        await db.SetAddAsync(_options.SalesSetKey, member).ConfigureAwait(false);
         if (await db.KeyExistsAsync(keys.Meta).ConfigureAwait(false))
         {
             return;
@@ -118,7 +131,15 @@ public sealed class RedisStockAuthority : IStockAuthority
         }
         cancellationToken.ThrowIfCancellationRequested();
         await _install.EvaluateAsync(_redis, keys.InstallKeys, args).ConfigureAwait(false);
+        await db.SetAddAsync(_options.SalesSetKey, member).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// True when the sale ended at least <see cref="FlashSaleRedisOptions.EndedSaleRetention"/> before
+    /// <paramref name="nowUnixMs"/>: the reconciler may have removed its state, and it is never rebuilt.
+    /// </summary>
+    internal bool IsPastRetention(SaleDefinition sale, long nowUnixMs) =>
+        nowUnixMs >= sale.EndsAt.ToUnixTimeMilliseconds() + (long)_options.EndedSaleRetention.TotalMilliseconds;
 
     /// <summary>
     /// Writes a PATCHed sale's decision parameters (price, window, limit, payment window, waiting room) into Redis
@@ -181,7 +202,40 @@ public sealed class RedisStockAuthority : IStockAuthority
         // The pooled buffer goes back only after a reply: on a failure the message may still sit in a backlog.
         var result = await _decide.EvaluateAsync(_redis, keys.DecideKeys, args).ConfigureAwait(false);
         ArrayPool<byte>.Shared.Return(ids);
+        if (result.Length == 1 && (long)result[0] < 0 && IsPastRetention(sale, nowUnixMs))
+        {
+            // The sale's state was removed after it ended (see OrderStreamReconciler): the answer is "the sale has
+            // ended" for everyone, an idempotent retry of an order accepted long ago included. No rebuild.
+            decisions.Span[..n].Fill(PurchaseDecision.Refused(PurchaseStatus.SaleNotActive));
+            return;
+        }
         Interpret(sale.SaleId, result, requests.Span, decisions.Span[..n], nowUnixMs);
+    }
+
+    /// <summary>
+    /// Deletes the committed orders' stream entries (exactly those ids: hosts append concurrently, so a trim by id
+    /// could drop another host's uncommitted entry). Fire and forget on the multiplexer's pipeline: the engine waits
+    /// for nothing, and an XDEL that never lands only means the reconciler finds the order in PostgreSQL later.
+    /// </summary>
+    public void OrdersCommitted(Guid saleId, ReadOnlySpan<OrderLogPosition> positions)
+    {
+        if (positions.IsEmpty)
+        {
+            return;
+        }
+        // One buffer for every id of the batch; it is not pooled because the command may sit in a backlog after this
+        // method returned.
+        const int MaxIdBytes = 20 + 1 + 20;
+        var bytes = new byte[positions.Length * MaxIdBytes];
+        var ids = new RedisValue[positions.Length];
+        var at = 0;
+        for (var i = 0; i < positions.Length; i++)
+        {
+            var start = at;
+            at += FormatStreamId(positions[i], bytes.AsSpan(at));
+            ids[i] = new ReadOnlyMemory<byte>(bytes, start, at - start);
+        }
+        _redis.GetDatabase().StreamDelete(KeysFor(saleId).Orders, ids, CommandFlags.FireAndForget);
     }
 
     public async ValueTask<bool> ReturnUnitsAsync(Guid saleId, Guid orderId, Guid userId, int quantity, CancellationToken cancellationToken)
@@ -225,13 +279,22 @@ public sealed class RedisStockAuthority : IStockAuthority
 
         // Walk backwards so each decision carries the stock left right after it.
         var after = (int)remaining;
-        var replay = 3 + CountReplays(codes) - 1;
+        var (replays, appended) = CountReplaysAndAppends(codes);
+        if (result.Length != 3 + replays + appended)
+        {
+            throw new InvalidDataException($"The purchase script answered {result.Length} elements for {replays} replays and {appended} new orders.");
+        }
+        var replay = 3 + replays - 1;
+        var appendedId = 3 + replays + appended - 1;
         for (var i = requests.Length - 1; i >= 0; i--)
         {
             ref readonly var request = ref requests[i];
             decisions[i] = codes[i] switch
             {
-                (byte)'0' => new PurchaseDecision(PurchaseStatus.Accepted, request.OrderId, request.Quantity, price, nowUnixMs, after, false),
+                (byte)'0' => new PurchaseDecision(PurchaseStatus.Accepted, request.OrderId, request.Quantity, price, nowUnixMs, after, false)
+                {
+                    LogPosition = ParseStreamId((byte[])result[appendedId--]!),
+                },
                 (byte)'1' => PurchaseDecision.Refused(PurchaseStatus.SoldOut, after),
                 (byte)'2' => PurchaseDecision.Refused(PurchaseStatus.LimitReached, after),
                 (byte)'3' => PurchaseDecision.Refused(PurchaseStatus.SaleNotActive, after),
@@ -249,14 +312,43 @@ public sealed class RedisStockAuthority : IStockAuthority
         }
     }
 
-    private static int CountReplays(byte[] codes)
+    private static (int Replays, int Appended) CountReplaysAndAppends(byte[] codes)
     {
-        var count = 0;
+        int replays = 0, appended = 0;
         foreach (var c in codes)
         {
-            count += c == (byte)'A' ? 1 : 0;
+            replays += c == (byte)'A' ? 1 : 0;
+            appended += c == (byte)'0' ? 1 : 0;
         }
-        return count;
+        return (replays, appended);
+    }
+
+    /// <summary>Parses a stream id "ms-seq".</summary>
+    internal static OrderLogPosition ParseStreamId(ReadOnlySpan<byte> id)
+    {
+        var dash = id.IndexOf((byte)'-');
+        if (dash <= 0
+            || !Utf8Parser.TryParse(id[..dash], out ulong ms, out var msBytes) || msBytes != dash
+            || !Utf8Parser.TryParse(id[(dash + 1)..], out ulong seq, out var seqBytes) || seqBytes != id.Length - dash - 1)
+        {
+            throw new InvalidDataException($"Malformed stream id '{Encoding.UTF8.GetString(id)}'.");
+        }
+        return new OrderLogPosition(ms, seq);
+    }
+
+    /// <summary>Writes "ms-seq" into <paramref name="destination"/> (41 bytes are always enough); returns the length.</summary>
+    internal static int FormatStreamId(OrderLogPosition position, Span<byte> destination)
+    {
+        if (!Utf8Formatter.TryFormat(position.Milliseconds, destination, out var ms))
+        {
+            throw new ArgumentException("The destination is too small for a stream id.", nameof(destination));
+        }
+        destination[ms] = (byte)'-';
+        if (!Utf8Formatter.TryFormat(position.Sequence, destination[(ms + 1)..], out var seq))
+        {
+            throw new ArgumentException("The destination is too small for a stream id.", nameof(destination));
+        }
+        return ms + 1 + seq;
     }
 
     /// <summary>Parses "A&lt;order N&gt;|qty|priceCents|createdAtMs".</summary>

@@ -41,6 +41,8 @@ public sealed class StockChangeNotifier(IStockAuthority inner, SaleSignals signa
         return returned;
     }
 
+    public void OrdersCommitted(Guid saleId, ReadOnlySpan<OrderLogPosition> positions) => Inner.OrdersCommitted(saleId, positions);
+
     public ValueTask<int?> GetRemainingStockAsync(Guid saleId, CancellationToken cancellationToken) =>
         Inner.GetRemainingStockAsync(saleId, cancellationToken);
 }

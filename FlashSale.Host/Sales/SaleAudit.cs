@@ -29,8 +29,10 @@ public sealed class SaleAudit(NpgsqlDataSource db, IStockAuthority authority)
             """, new { sale.Id }, cancellationToken: cancellationToken));
         var authorityRemaining = await authority.GetRemainingStockAsync(sale.Id, cancellationToken);
         var databaseRemaining = sale.TotalStock - units.Reserved - units.Paid;
-        // Before the first purchase the authority may not know the sale yet: then it holds the full stock.
-        var remaining = authorityRemaining ?? sale.TotalStock;
+        // The authority may hold no state for the sale: before its first purchase (then PostgreSQL holds no order and its
+        // figure is the full stock), or after the sale's Redis state was removed past its retention (then PostgreSQL's
+        // figure is the one a rebuild would install). Either way PostgreSQL's figure stands in.
+        var remaining = authorityRemaining ?? databaseRemaining;
         var consistent = units.PendingReturns == 0 && remaining == databaseRemaining &&
                          sale.TotalStock == remaining + units.Reserved + units.Paid;
         return new Report(sale.Id, sale.TotalStock, remaining, units.Reserved, units.Paid, units.Expired, units.Cancelled, units.PendingReturns, consistent);

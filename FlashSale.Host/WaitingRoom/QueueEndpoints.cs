@@ -86,6 +86,11 @@ public static class QueueEndpoints
             // Redis lost the sale (or never saw it): install it from PostgreSQL, as the first purchase would.
             await services.GetRequiredService<IStockAuthority>().EnsureInitializedAsync(sale, cancellationToken);
             place = await room.JoinAsync(id, userId, now, join);
+            if (place.Outcome == QueueOutcome.NoSaleState && now >= sale.EndsAt.ToUnixTimeMilliseconds())
+            {
+                // An ended sale whose Redis state was removed past its retention is not rebuilt: it has ended, for good.
+                return Problems.Conflict(ProblemTypes.SaleNotActive, "The sale has ended.", "Its line is closed.");
+            }
         }
         switch (place.Outcome)
         {

@@ -9,14 +9,19 @@ namespace FlashSale.Tests.Api;
 
 public sealed class StartupSafetyTests
 {
-    private static WebApplication BuildHost(string environment, string signingKey)
+    private static WebApplication BuildHost(string environment, string signingKey, Dictionary<string, string?>? extra = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = environment });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Database=unused",
             ["Jwt:SigningKey"] = signingKey,
-        });
+        };
+        foreach (var (key, value) in extra ?? [])
+        {
+            settings[key] = value;
+        }
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddFlashSale();
         return builder.Build();
@@ -33,6 +38,30 @@ public sealed class StartupSafetyTests
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
 
         Assert.Contains("Jwt", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("00:00:30")]
+    [InlineData("366.00:00:00")]
+    public async Task The_host_refuses_to_start_with_an_ended_sale_retention_out_of_range(string retention)
+    {
+        await using var app = BuildHost("Development", JwtOptions.DevelopmentSigningKey,
+            new() { ["Redis:EndedSaleRetention"] = retention });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains("EndedSaleRetention", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_ended_sale_retention_binds_from_configuration_and_defaults_to_one_day()
+    {
+        Assert.Equal(TimeSpan.FromDays(1), new FlashSale.Host.Infrastructure.Redis.RedisHostOptions().EndedSaleRetention);
+        var configured = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Redis:EndedSaleRetention"] = "02:30:00" }).Build();
+        Assert.Equal(TimeSpan.FromMinutes(150),
+            configured.GetSection("Redis").Get<FlashSale.Host.Infrastructure.Redis.RedisHostOptions>()!.EndedSaleRetention);
     }
 
     [Fact]

@@ -150,6 +150,23 @@ internal sealed class ObservedAuthority(IStockAuthority inner) : IStockAuthority
     public ValueTask<bool> ReturnUnitsAsync(Guid saleId, Guid orderId, Guid userId, int quantity, CancellationToken cancellationToken) =>
         inner.ReturnUnitsAsync(saleId, orderId, userId, quantity, cancellationToken);
 
+    /// <summary>When set, the engine's "orders committed" call is dropped (as if the fire-and-forget XDEL was lost).</summary>
+    public bool DropCommittedNotices { get; set; }
+
+    /// <summary>Log positions the engine handed back after commits (dropped ones included).</summary>
+    public int CommittedNotices => Volatile.Read(ref _committedNotices);
+
+    private int _committedNotices;
+
+    public void OrdersCommitted(Guid saleId, ReadOnlySpan<OrderLogPosition> positions)
+    {
+        Interlocked.Add(ref _committedNotices, positions.Length);
+        if (!DropCommittedNotices)
+        {
+            inner.OrdersCommitted(saleId, positions);
+        }
+    }
+
     public ValueTask<int?> GetRemainingStockAsync(Guid saleId, CancellationToken cancellationToken) =>
         inner.GetRemainingStockAsync(saleId, cancellationToken);
 }

@@ -45,8 +45,13 @@ public sealed class RedisDecisionPropertyTests(RedisConnection redis, TestDataba
 
                 for (var i = 0; i < requests.Length; i++)
                 {
-                    Assert.Equal(model.Decide(requests[i], now, open), decisions[i]);
+                    Assert.Equal(model.Decide(requests[i], now, open), decisions[i] with { LogPosition = default });
+                    // Exactly the new acceptances carry the id of the stream entry the script appended for them.
+                    Assert.Equal(decisions[i] is { Status: PurchaseStatus.Accepted, Replayed: false }, decisions[i].LogPosition.IsSet);
                 }
+                var positions = decisions.Where(d => d.LogPosition.IsSet).Select(d => d.LogPosition).ToList();
+                Assert.Equal(positions.Order(Comparer<OrderLogPosition>.Create((a, b) => (a.Milliseconds, a.Sequence).CompareTo((b.Milliseconds, b.Sequence)))), positions);
+                Assert.Equal(positions.Count, positions.Distinct().Count());
             }
             Assert.Equal(model.Stock, await authority.GetRemainingStockAsync(sale.SaleId, CancellationToken.None));
         }, iter: 60, threads: 1);

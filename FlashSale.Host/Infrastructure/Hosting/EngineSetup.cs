@@ -56,13 +56,19 @@ public static class EngineSetup
         services.AddSingleton(sp => new PostgresOrderJournal(sp.GetRequiredService<NpgsqlDataSource>(),
             new PostgresOrderJournalOptions { Writers = sp.GetRequiredService<IOptions<EngineHostOptions>>().Value.JournalWriters }));
         services.AddSingleton<IOrderJournal>(sp => sp.GetRequiredService<PostgresOrderJournal>());
-        services.AddSingleton(new FlashSaleRedisOptions { ReconcileMinEntryAge = TimeSpan.FromSeconds(2) });
+        services.AddOptions<RedisHostOptions>().BindConfiguration(RedisHostOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => new FlashSaleRedisOptions
+        {
+            ReconcileMinEntryAge = TimeSpan.FromSeconds(2),
+            EndedSaleRetention = sp.GetRequiredService<IOptions<RedisHostOptions>>().Value.EndedSaleRetention,
+        });
         services.AddKeyedSingleton<IStockAuthority>(DecidingAuthority, (sp, _) =>
         {
             var durable = sp.GetRequiredService<PostgresSaleStateReader>();
             if (sp.GetRequiredService<RedisMode>().Enabled)
             {
-                return new RedisStockAuthority(sp.GetRequiredService<IConnectionMultiplexer>(), durable, sp.GetRequiredService<FlashSaleRedisOptions>());
+                return new RedisStockAuthority(sp.GetRequiredService<IConnectionMultiplexer>(), durable, sp.GetRequiredService<FlashSaleRedisOptions>(),
+                    sp.GetRequiredService<TimeProvider>());
             }
             // One host, no Redis: the engine's own authority, rebuilt from PostgreSQL when a sale is first used so
             // a restart never sells units that are already taken.

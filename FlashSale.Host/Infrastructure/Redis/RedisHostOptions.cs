@@ -1,0 +1,17 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FlashSale.Host.Infrastructure.Redis;
+
+/// <summary>How long Redis keeps what, bound from <c>Redis</c> (multi-node mode).</summary>
+public sealed class RedisHostOptions
+{
+    public const string Section = "Redis";
+
+    /// <summary>
+    /// How long an ended sale's Redis state is kept (<c>d.hh:mm:ss</c>, one day by default). Past it, once every order of
+    /// the sale's stream is in PostgreSQL, the reconciler removes the sale's keys; an idempotent retry then answers that
+    /// the sale has ended instead of returning the order.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
+    public TimeSpan EndedSaleRetention { get; set; } = TimeSpan.FromDays(1);
+}
