@@ -28,6 +28,8 @@ public sealed class HostProcess : IAsyncDisposable
             ["Seed__AdminPassword"] = FlashSaleApp.AdminPassword,
             ["Seed__DemoData"] = "false",
             ["LoadTesting__Enabled"] = "true",
+            ["Redis__SalesSetKey"] = $"flashsale:{database.Name}:sales",
+            ["Realtime__Channel"] = $"flashsale:{database.Name}:events",
             ["RateLimits__Auth__PermitLimit"] = "100000",
             ["Logging__LogLevel__Default"] = "Warning",
         };

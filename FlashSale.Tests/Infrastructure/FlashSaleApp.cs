@@ -73,6 +73,10 @@ public class FlashSaleApp : WebApplicationFactory<Program>, IAsyncLifetime
             ["Seed:AdminPassword"] = AdminPassword,
             ["Seed:DemoData"] = "false",
             ["LoadTesting:Enabled"] = "true",
+            // One deployment per test database: hosts sharing it share these, other test hosts on the same Redis
+            // neither reconcile its streams nor hear its events.
+            ["Redis:SalesSetKey"] = $"flashsale:{_database.Name}:sales",
+            ["Realtime:Channel"] = $"flashsale:{_database.Name}:events",
         };
         foreach (var (key, value) in Settings)
         {

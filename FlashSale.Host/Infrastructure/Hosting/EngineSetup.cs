@@ -61,6 +61,7 @@ public static class EngineSetup
         {
             ReconcileMinEntryAge = TimeSpan.FromSeconds(2),
             EndedSaleRetention = sp.GetRequiredService<IOptions<RedisHostOptions>>().Value.EndedSaleRetention,
+            SalesSetKey = sp.GetRequiredService<IOptions<RedisHostOptions>>().Value.SalesSetKey,
         });
         services.AddKeyedSingleton<IStockAuthority>(DecidingAuthority, (sp, _) =>
         {
