@@ -79,6 +79,11 @@ public static class QueueEndpoints
         }
         var settings = await catalog.GetAsync(id, cancellationToken);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        if (join && now >= sale.EndsAt.ToUnixTimeMilliseconds())
+        {
+            // Nobody will be admitted any more: a ticket now would only be a place in a line that never moves.
+            return Problems.Conflict(ProblemTypes.SaleNotActive, "The sale has ended.", "Its line is closed.");
+        }
         var userId = user.UserId();
         var place = await room.JoinAsync(id, userId, now, join);
         if (place.Outcome == QueueOutcome.NoSaleState)

@@ -1,8 +1,12 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using Dapper;
 using FlashSale.Engine.Redis;
+using FlashSale.Host.Sales;
+using FlashSale.Tests.Infrastructure;
 using FlashSale.Tests.Purchases;
+using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
 namespace FlashSale.Tests.WaitingRoom;
@@ -31,6 +35,30 @@ public sealed class WaitingRoomTests(FastLiveApp app) : IClassFixture<FastLiveAp
         Assert.Equal(storm.Select(q => q.Ticket), again.Select(q => q.Ticket));
         using var me = await client.PlaceAsync(sale, shoppers[500].AccessToken);
         Assert.Equal(storm[499].Ticket, (await me.Content.ReadFromJsonAsync<QueueBody>())!.Ticket);
+    }
+
+    [Fact]
+    public async Task Joining_the_line_after_the_sale_ended_is_refused_and_hands_out_no_ticket()
+    {
+        var sale = await app.CreateSaleAsync(stock: 10, startsAt: DateTimeOffset.UtcNow.AddHours(1));
+        var shoppers = await app.BulkShoppersAsync(2);
+        using var client = app.Anonymous();
+        Assert.Equal(1, (await client.JoinOkAsync(sale, shoppers[0].AccessToken)).Ticket);
+
+        // The sale's window closes (as an admin edit would make it) while its line still lives in Redis.
+        await using (var connection = await app.Database.DataSource.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync(
+                "update flash_sales set starts_at = now() - interval '2 hours', ends_at = now() - interval '1 second' where id = @sale", new { sale });
+        }
+        var ended = await app.Services.GetRequiredService<SaleStore>().FindAsync(sale, CancellationToken.None);
+        await app.Services.GetRequiredService<ISaleChangeListener>().SaleChangedAsync(ended!, CancellationToken.None);
+
+        using var late = await client.JoinAsync(sale, shoppers[1].AccessToken);
+        await ProblemAssert.IsProblemAsync(late, HttpStatusCode.Conflict, "sale-not-active");
+        var issued = await app.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase()
+            .HashGetAsync(RedisSaleKeys.For(sale).Queue, "issued");
+        Assert.Equal(1, (long)issued);
     }
 
     [Fact]
