@@ -8,6 +8,7 @@ using FlashSale.Host.Infrastructure.Problems;
 using FlashSale.Host.Infrastructure.Redis;
 using FlashSale.Host.Infrastructure.Security;
 using FlashSale.Host.Infrastructure.Seeding;
+using FlashSale.Host.Infrastructure.Telemetry;
 using FlashSale.Host.LoadTesting;
 using FlashSale.Host.Orders;
 using FlashSale.Host.Realtime;
@@ -48,6 +49,7 @@ public static class HostSetup
         services.AddSingleton<Seeder>();
         services.AddFlashSaleEngine();
         services.AddFlashSaleRealtime();
+        services.AddFlashSaleTelemetry(builder.Configuration);
 
         return builder;
     }
