@@ -30,10 +30,8 @@ public sealed class CommitsInFlightTests
         var (engine, authority, journal) = await Start(sale, commitsInFlight: 2);
         await using var _ = engine;
 
-        var first = engine.SubmitAsync(Request(sale, Guid.NewGuid(), "first")).AsTask();
-        await journal.WaitForCalls(1);
-        var second = engine.SubmitAsync(Request(sale, Guid.NewGuid(), "second")).AsTask();
-        await journal.WaitForCalls(2);
+        var first = await SubmitUntilCommittingAsync(engine, journal, sale, "first", commitCalls: 1);
+        var second = await SubmitUntilCommittingAsync(engine, journal, sale, "second", commitCalls: 2);
 
         Assert.Equal(2, authority.DecideCalls);
         Assert.False(first.IsCompleted);
@@ -55,10 +53,8 @@ public sealed class CommitsInFlightTests
         var (engine, authority, journal) = await Start(sale, commitsInFlight: 2);
         await using var _ = engine;
 
-        var a = engine.SubmitAsync(Request(sale, Guid.NewGuid(), "a")).AsTask();
-        await journal.WaitForCalls(1);
-        var b = engine.SubmitAsync(Request(sale, Guid.NewGuid(), "b")).AsTask();
-        await journal.WaitForCalls(2);
+        var a = await SubmitUntilCommittingAsync(engine, journal, sale, "a", commitCalls: 1);
+        var b = await SubmitUntilCommittingAsync(engine, journal, sale, "b", commitCalls: 2);
         var c = engine.SubmitAsync(Request(sale, Guid.NewGuid(), "c")).AsTask();
         var d = engine.SubmitAsync(Request(sale, Guid.NewGuid(), "d")).AsTask();
 
@@ -85,8 +81,7 @@ public sealed class CommitsInFlightTests
         var (engine, authority, journal) = await Start(sale, commitsInFlight: 1);
         await using var _ = engine;
 
-        var first = engine.SubmitAsync(Request(sale, Guid.NewGuid(), "first")).AsTask();
-        await journal.WaitForCalls(1);
+        var first = await SubmitUntilCommittingAsync(engine, journal, sale, "first", commitCalls: 1);
         var second = engine.SubmitAsync(Request(sale, Guid.NewGuid(), "second")).AsTask();
 
         await Task.Delay(50);
@@ -106,10 +101,8 @@ public sealed class CommitsInFlightTests
         var (engine, _, journal) = await Start(sale, commitsInFlight: 2);
         await using var _ = engine;
 
-        var first = engine.SubmitAsync(Request(sale, Guid.NewGuid(), "first")).AsTask();
-        await journal.WaitForCalls(1);
-        var second = engine.SubmitAsync(Request(sale, Guid.NewGuid(), "second")).AsTask();
-        await journal.WaitForCalls(2);
+        var first = await SubmitUntilCommittingAsync(engine, journal, sale, "first", commitCalls: 1);
+        var second = await SubmitUntilCommittingAsync(engine, journal, sale, "second", commitCalls: 2);
 
         journal.Fail(0);
         journal.Release(1);
@@ -124,8 +117,7 @@ public sealed class CommitsInFlightTests
         var (engine, authority, journal) = await Start(sale, commitsInFlight: 2);
         await using var _ = engine;
 
-        var first = engine.SubmitAsync(Request(sale, Guid.NewGuid(), "first")).AsTask();
-        await journal.WaitForCalls(1);
+        var first = await SubmitUntilCommittingAsync(engine, journal, sale, "first", commitCalls: 1);
 
         // The authority loses the sale: the next batch must rebuild it from committed orders, which must include the
         // first batch's order, so the rebuild waits for that commit.
@@ -150,8 +142,7 @@ public sealed class CommitsInFlightTests
         var sale = Sale(stock: 100, perUserLimit: 5);
         var (engine, _, journal) = await Start(sale, commitsInFlight: 2);
 
-        var first = engine.SubmitAsync(Request(sale, Guid.NewGuid(), "first")).AsTask();
-        await journal.WaitForCalls(1);
+        var first = await SubmitUntilCommittingAsync(engine, journal, sale, "first", commitCalls: 1);
         var disposed = engine.DisposeAsync().AsTask();
 
         await Task.Delay(50);
@@ -160,6 +151,15 @@ public sealed class CommitsInFlightTests
         journal.Release(0);
         await disposed;
         Assert.Equal(PurchaseStatus.Accepted, (await first).Status);
+    }
+
+    /// <summary>Submits a purchase and waits until its batch is with the journal (the journal's n-th commit call).</summary>
+    private static async Task<Task<PurchaseDecision>> SubmitUntilCommittingAsync(
+        SaleEngine engine, HeldJournal journal, SaleDefinition sale, string key, int commitCalls)
+    {
+        var answer = engine.SubmitAsync(Request(sale, Guid.NewGuid(), key)).AsTask();
+        await journal.WaitForCalls(commitCalls);
+        return answer;
     }
 
     /// <summary>A journal whose every commit call waits until the test releases (or fails) that call.</summary>
