@@ -364,5 +364,8 @@ public sealed class LiveConnection
         }
     }
 
-    private static bool IsSocketFailure(Exception e) => e is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException;
+    // InvalidOperationException too: a send can now run on the fan-out's thread, and a socket in a state that refuses
+    // sends must end that socket, not the fan-out to everyone after it.
+    private static bool IsSocketFailure(Exception e) =>
+        e is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException;
 }

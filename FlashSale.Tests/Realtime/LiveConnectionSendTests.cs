@@ -74,6 +74,22 @@ public sealed class LiveConnectionSendTests
         Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, socket.CloseStatus);
     }
 
+    [Fact]
+    public void A_socket_that_refuses_a_send_is_aborted_and_the_fan_out_goes_on_to_the_next()
+    {
+        var refusing = new GatedWebSocket { Refuse = true };
+        var fine = new GatedWebSocket();
+        var hub = new RealtimeHub(new SaleSignals());
+        var sale = Guid.NewGuid();
+        var first = Subscribed(hub, refusing, sale);
+        Subscribed(hub, fine, sale);
+
+        Assert.Equal(2, hub.Deliver(LiveFrames.Stock(sale, 1, 5, "active", 0)));
+
+        Assert.True(first.IsDead);
+        Assert.Single(fine.Frames);
+    }
+
     private static LiveConnection Subscribed(RealtimeHub hub, WebSocket socket, Guid sale)
     {
         var connection = new LiveConnection(socket, TimeProvider.System, 64, long.MaxValue);
@@ -101,6 +117,9 @@ public sealed class LiveConnectionSendTests
         private WebSocketCloseStatus? _closeStatus;
 
         public bool Hold { get; set; }
+
+        /// <summary>Throws from SendAsync at once, as a WebSocket does when its state refuses a send.</summary>
+        public bool Refuse { get; init; }
 
         public List<string> Frames
         {
@@ -177,6 +196,10 @@ public sealed class LiveConnectionSendTests
 
         public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
         {
+            if (Refuse)
+            {
+                throw new InvalidOperationException("The socket refuses sends.");
+            }
             lock (_gate)
             {
                 _frames.Add(Encoding.UTF8.GetString(buffer));
