@@ -7,7 +7,7 @@ namespace FlashSale.Bench;
 
 /// <summary>
 /// One stock event reaching every subscriber of a sale on one host: the host's hub (the frame serialized once,
-/// the same bytes queued to each socket's latest-wins queue and sent from the thread pool) against the naive way
+/// the same bytes sent at once to each idle socket, queued latest-wins behind a send still out) against the naive way
 /// (serialize the event for each subscriber and send to each in turn). Sockets are in-memory and complete every
 /// send at once, so this measures the host's own fan-out work, not the network.
 /// </summary>
@@ -48,7 +48,7 @@ public class WebSocketFanOutBenchmarks
         }
     }
 
-    [Benchmark(Description = "hub: serialize once, same bytes to every queue")]
+    [Benchmark(Description = "hub: serialize once, same bytes to every socket")]
     public void Hub()
     {
         var seq = ++_seq;

@@ -1,11 +1,9 @@
 using System.Buffers;
 using System.Net.WebSockets;
-using System.Security.Claims;
 using System.Text.Json;
 using FlashSale.Host.Infrastructure.Problems;
 using FlashSale.Host.Sales;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace FlashSale.Host.Realtime;
 
@@ -30,14 +28,21 @@ public static partial class RealtimeEndpoints
 
     public static IEndpointRouteBuilder MapRealtime(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/ws", Connect).RequireAuthorization().WithTags("Realtime");
+        // No RequireAuthorization: the endpoint checks the token itself (SocketTokens), so the socket holds no principal.
+        routes.MapGet("/ws", Connect).WithTags("Realtime");
         return routes;
     }
 
-    public static async Task<IResult> Connect(HttpContext http, RealtimeHub hub, SaleDefinitions definitions, IOptions<RealtimeOptions> options,
-        TimeProvider clock, ILoggerFactory loggers)
+    public static async Task<IResult> Connect(HttpContext http, RealtimeHub hub, SaleDefinitions definitions, SocketTokens tokens,
+        IOptions<RealtimeOptions> options, TimeProvider clock, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(tokens);
+        if (await tokens.ValidateAsync(http.Request) is not { } tokenExpiresAt)
+        {
+            http.Response.Headers.WWWAuthenticate = "Bearer";
+            return Problems.Unauthorized(ProblemTypes.Unauthorized, "A valid bearer token is required.");
+        }
         if (!http.WebSockets.IsWebSocketRequest)
         {
             return Problems.Of(StatusCodes.Status400BadRequest, ProblemTypes.MalformedRequest, "This address only speaks WebSocket.",
@@ -45,7 +50,7 @@ public static partial class RealtimeEndpoints
         }
         var settings = options.Value;
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
-        var connection = new LiveConnection(socket, clock, (settings.MaxSubscriptionsPerSocket * 4) + 32, TokenExpiry(http.User));
+        var connection = new LiveConnection(socket, clock, (settings.MaxSubscriptionsPerSocket * 4) + 32, tokenExpiresAt);
         hub.Register(connection);
         try
         {
@@ -239,9 +244,6 @@ public static partial class RealtimeEndpoints
             return false;
         }
     }
-
-    private static long TokenExpiry(ClaimsPrincipal user) =>
-        long.TryParse(user.FindFirst(JwtRegisteredClaimNames.Exp)?.Value, out var exp) ? exp * 1000 : long.MaxValue;
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Live socket ended in state {State}")]
     private static partial void LogClosed(ILogger logger, WebSocketState state);

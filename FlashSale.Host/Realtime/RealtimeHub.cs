@@ -5,8 +5,9 @@ namespace FlashSale.Host.Realtime;
 
 /// <summary>
 /// This host's subscribers by sale. <see cref="Deliver"/> takes one relay message (from Redis pub/sub, or straight
-/// from the publisher without Redis) and hands the same frame bytes to every local subscriber of the sale; it only
-/// queues (see <see cref="LiveConnection"/>), so fan-out never waits on a socket.
+/// from the publisher without Redis) and hands the same frame bytes to every local subscriber of the sale: an idle
+/// socket gets it at once on this thread, a busy one queues it (see <see cref="LiveConnection"/>), so fan-out never
+/// waits on a socket.
 /// </summary>
 public sealed class RealtimeHub(SaleSignals signals)
 {
@@ -85,7 +86,7 @@ public sealed class RealtimeHub(SaleSignals signals)
         }
         foreach (var connection in subscribers)
         {
-            connection.Enqueue(saleId, kind, frame);
+            connection.Deliver(saleId, kind, frame);
         }
         return subscribers.Length;
     }

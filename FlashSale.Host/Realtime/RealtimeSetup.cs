@@ -20,6 +20,7 @@ public static class RealtimeSetup
 
         services.AddSingleton<SaleSignals>();
         services.AddSingleton<RealtimeHub>();
+        services.AddSingleton<SocketTokens>();
         services.AddSingleton<WaitingRoomCatalog>();
         services.AddSingleton(sp => sp.GetRequiredService<RedisMode>().Enabled
             ? new RedisWaitingRoom(sp.GetRequiredService<IConnectionMultiplexer>())

@@ -171,6 +171,17 @@ public sealed class LiveUpdateTests(FastLiveApp app) : IClassFixture<FastLiveApp
     }
 
     [Fact]
+    public async Task A_token_in_the_query_string_is_accepted_on_ws_only_not_by_the_api()
+    {
+        var shopper = await app.RegisterShopperAsync();
+        using var client = app.Anonymous();
+        using var response = await client.GetAsync($"/api/v1/auth/me?access_token={Uri.EscapeDataString(shopper.AccessToken)}");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        using var socket = await app.OpenSocketAsync(shopper.AccessToken, viaQuery: true);
+        Assert.Equal(WebSocketState.Open, socket.State);
+    }
+
+    [Fact]
     public async Task A_socket_whose_token_expires_is_closed_with_4401()
     {
         var shopper = await app.RegisterShopperAsync();

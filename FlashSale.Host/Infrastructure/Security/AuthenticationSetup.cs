@@ -9,8 +9,8 @@ public static class AuthenticationSetup
 {
     /// <summary>
     /// Bearer tokens validated strictly: our issuer and audience, HS256 only, signature, lifetime with 30 s of
-    /// skew. A WebSocket may pass its token as <c>?access_token=</c> on <c>/ws</c> only, because browsers cannot
-    /// set headers on a WebSocket.
+    /// skew. <c>/ws</c> is left to <see cref="Realtime.SocketTokens"/> (same parameters; it also accepts
+    /// <c>?access_token=</c>, because browsers cannot set headers on a WebSocket).
     /// </summary>
     public static IServiceCollection AddFlashSaleAuthentication(this IServiceCollection services)
     {
@@ -43,10 +43,11 @@ public static class AuthenticationSetup
                 {
                     OnMessageReceived = context =>
                     {
-                        if (context.Request.Path.StartsWithSegments("/ws") &&
-                            context.Request.Query.TryGetValue("access_token", out var token))
+                        // /ws validates its own token (Realtime.SocketTokens): what this handler builds would
+                        // live as long as the socket.
+                        if (context.Request.Path.StartsWithSegments("/ws"))
                         {
-                            context.Token = token;
+                            context.NoResult();
                         }
                         return Task.CompletedTask;
                     },
