@@ -95,8 +95,8 @@ dotnet build FlashSale.Load -c Release -nologo -v quiet >/dev/null
 # A fresh database each time: figures must not depend on what earlier runs left (millions of orders make the
 # host's background sweeps slower, see docs/PERFORMANCE.md). Only a database named flashsale_perf* is dropped.
 case "$db" in flashsale_perf*) ;; *) echo "[perf] PERF_DB must start with flashsale_perf (it is dropped)" >&2; exit 2 ;; esac
-PGPASSWORD="$pg_password" psql -h 127.0.0.1 -U flashsale -d flashsale -qc "drop database if exists ${db} with (force)"
-PGPASSWORD="$pg_password" psql -h 127.0.0.1 -U flashsale -d flashsale -qc "create database ${db}"
+PGPASSWORD="$pg_password" psql -h 127.0.0.1 -p "${FLASHSALE_PG_PORT:-5432}" -U flashsale -d flashsale -qc "drop database if exists ${db} with (force)"
+PGPASSWORD="$pg_password" psql -h 127.0.0.1 -p "${FLASHSALE_PG_PORT:-5432}" -U flashsale -d flashsale -qc "create database ${db}"
 host=(dotnet FlashSale.Host/bin/Release/net10.0/FlashSale.Host.dll)
 "${host[@]}" migrate >/dev/null
 "${host[@]}" seed >/dev/null
