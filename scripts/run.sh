@@ -13,7 +13,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # Services moved off their default ports (FLASHSALE_PG_PORT / FLASHSALE_REDIS_PORT, see services.sh) are where the
 # host looks too, unless connection strings were given explicitly.
 if [ -n "${FLASHSALE_PG_PORT:-}" ] && [ -z "${ConnectionStrings__Postgres:-}" ]; then
-  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=${FLASHSALE_PG_PORT};Username=flashsale;Password=${FLASHSALE_DB_PASSWORD:-flashsale};Database=flashsale"
+  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=${FLASHSALE_PG_PORT};Username=flashsale;Password=${FLASHSALE_DB_PASSWORD:-flashsale};Database=flashsale;Maximum Pool Size=100"
 fi
 if [ -n "${FLASHSALE_REDIS_PORT:-}" ] && [ -z "${ConnectionStrings__Redis:-}" ]; then
   export ConnectionStrings__Redis="127.0.0.1:${FLASHSALE_REDIS_PORT}"
