@@ -151,10 +151,10 @@ public class PostgresOrderCopyBenchmarks
         await importer.CompleteAsync();
     }
 
-    [Benchmark(Description = "order journal: COPY into orders + ledger (one caller)")]
+    [Benchmark(Description = "order journal: COPY into orders (one caller)")]
     public async Task JournalCommit() => await _journal.CommitAsync(NextOrders(), CancellationToken.None);
 
-    [Benchmark(Description = "order journal, staging only: COPY to staging + insert on conflict + ledger")]
+    [Benchmark(Description = "order journal, staging only: COPY to staging + insert on conflict")]
     public async Task JournalCommitStaged() => await _stagedJournal.CommitAsync(NextOrders(), CancellationToken.None);
 
     [Benchmark(Description = "order journal: the same rows from 10 concurrent callers (2 writers)")]
