@@ -1,6 +1,6 @@
 namespace FlashSale.Host.Sales;
 
-/// <summary>A row of <c>flash_sales</c> joined with its product, plus the units still free in PostgreSQL's view.</summary>
+/// <summary>A row of <c>flash_sales</c> joined with its product.</summary>
 public sealed record Sale(
     Guid Id,
     Guid ProductId,
@@ -16,8 +16,7 @@ public sealed record Sale(
     int AdmissionRatePerSecond,
     int AdmissionWindowSeconds,
     DateTime CreatedAt,
-    DateTime UpdatedAt,
-    int HeldUnits)
+    DateTime UpdatedAt)
 {
     public bool HasEnded(DateTime now) => now >= EndsAt;
 }

@@ -6,31 +6,71 @@ namespace FlashSale.Host.Sales;
 
 /// <summary>
 /// The engine's view of each sale (price in cents, window, limits), cached so a purchase reads no database.
-/// A change made on this host replaces the entry at once; a change made on another host is picked up when the
-/// entry is older than <see cref="MaxAge"/>.
+/// A change made on this host replaces the entry at once; a change made on another host is picked up once the entry
+/// is older than <see cref="MaxAge"/>: the first request to find it stale starts ONE reload and, like every request
+/// until the reload lands, goes on with the definition it has. Without that, every purchase arriving while the
+/// entry was being reloaded (hundreds at a few thousand a second) ran the same query and waited for it, every two
+/// seconds. A sale not known yet is loaded once however many requests ask for it at the same moment.
 /// </summary>
-public sealed class SaleDefinitions(SaleStore store, TimeProvider clock)
+public sealed class SaleDefinitions
 {
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(2);
 
-    private readonly ConcurrentDictionary<Guid, Entry> _cache = new();
+    private readonly Func<Guid, CancellationToken, Task<Sale?>> _load;
+    private readonly TimeProvider _clock;
 
-    private sealed record Entry(SaleDefinition? Definition, long LoadedAt);
+    public SaleDefinitions(SaleStore store, TimeProvider clock)
+        : this((store ?? throw new ArgumentNullException(nameof(store))).FindAsync, clock)
+    {
+    }
+
+    /// <summary>With any loader of sales (tests count and hold its calls).</summary>
+    internal SaleDefinitions(Func<Guid, CancellationToken, Task<Sale?>> load, TimeProvider clock)
+    {
+        _load = load;
+        _clock = clock;
+    }
+
+    private readonly ConcurrentDictionary<Guid, Entry> _cache = new();
+    private readonly ConcurrentDictionary<Guid, Lazy<Task<SaleDefinition?>>> _loading = new();
+
+    private sealed class Entry(SaleDefinition? definition, long loadedAt)
+    {
+        public SaleDefinition? Definition { get; } = definition;
+
+        public long LoadedAt { get; } = loadedAt;
+
+        // 1 while a reload of this entry runs; only the request that set it starts one.
+        public int Reloading;
+    }
 
     /// <summary>The sale's definition, or null when no such sale exists.</summary>
     public ValueTask<SaleDefinition?> FindAsync(Guid saleId, CancellationToken cancellationToken)
     {
-        if (_cache.TryGetValue(saleId, out var entry) && clock.GetElapsedTime(entry.LoadedAt) < MaxAge)
+        if (_cache.TryGetValue(saleId, out var entry))
         {
-            return ValueTask.FromResult(entry.Definition);
+            if (_clock.GetElapsedTime(entry.LoadedAt) < MaxAge)
+            {
+                return ValueTask.FromResult(entry.Definition);
+            }
+            // A known sale is served from the stale entry while one reload runs. An unknown id is not: a sale created
+            // on another host must become buyable as soon as the entry expires, so that request waits for the load.
+            if (entry.Definition is not null)
+            {
+                if (Interlocked.CompareExchange(ref entry.Reloading, 1, 0) == 0)
+                {
+                    _ = ReloadAsync(saleId, entry);
+                }
+                return new ValueTask<SaleDefinition?>(entry.Definition);
+            }
         }
-        return LoadAsync(saleId, cancellationToken);
+        return new ValueTask<SaleDefinition?>(LoadOnceAsync(saleId).WaitAsync(cancellationToken));
     }
 
     public SaleDefinition Set(Sale sale)
     {
         var definition = ToDefinition(sale);
-        _cache[sale.Id] = new Entry(definition, clock.GetTimestamp());
+        _cache[sale.Id] = new Entry(definition, _clock.GetTimestamp());
         return definition;
     }
 
@@ -42,15 +82,46 @@ public sealed class SaleDefinitions(SaleStore store, TimeProvider clock)
             sale.PaymentWindowSeconds, sale.WaitingRoom);
     }
 
-    private async ValueTask<SaleDefinition?> LoadAsync(Guid saleId, CancellationToken cancellationToken)
+    /// <summary>Loads the sale once for every caller asking at the same time (the load is not tied to one caller's token).</summary>
+    private Task<SaleDefinition?> LoadOnceAsync(Guid saleId)
     {
-        var sale = await store.FindAsync(saleId, cancellationToken);
-        if (sale is null)
+        var load = _loading.GetOrAdd(saleId, id => new Lazy<Task<SaleDefinition?>>(() => LoadAsync(id)));
+        return load.Value;
+    }
+
+    private async Task<SaleDefinition?> LoadAsync(Guid saleId)
+    {
+        try
         {
-            // Unknown ids are cached too (briefly), so a flood of bad ids does not become a flood of queries.
-            _cache[saleId] = new Entry(null, clock.GetTimestamp());
-            return null;
+            var sale = await _load(saleId, CancellationToken.None);
+            if (sale is null)
+            {
+                // Unknown ids are cached too (briefly), so a flood of bad ids does not become a flood of queries.
+                _cache[saleId] = new Entry(null, _clock.GetTimestamp());
+                return null;
+            }
+            return Set(sale);
         }
-        return Set(sale);
+        finally
+        {
+            _loading.TryRemove(saleId, out _);
+        }
+    }
+
+    private async Task ReloadAsync(Guid saleId, Entry stale)
+    {
+        try
+        {
+            await LoadOnceAsync(saleId);
+        }
+#pragma warning disable CA1031 // A failed background reload keeps the stale entry; the next request after MaxAge tries again.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+        finally
+        {
+            Volatile.Write(ref stale.Reloading, 0);
+        }
     }
 }

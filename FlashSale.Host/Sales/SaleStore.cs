@@ -5,15 +5,27 @@ namespace FlashSale.Host.Sales;
 
 public sealed class SaleStore(NpgsqlDataSource db)
 {
-    // held_units: what PostgreSQL knows is taken (reserved or paid). The live figure comes from the stock authority.
+    // One row per sale and nothing summed over its orders: this runs on every cache refresh of the purchase path and
+    // on every page of sales, and a hot sale has hundreds of thousands of orders.
     private const string Select =
         """
         select s.id, s.product_id, p.name as product_name, s.sale_price, p.base_price, s.total_stock, s.per_user_limit,
                s.starts_at, s.ends_at, s.payment_window_seconds, s.waiting_room, s.admission_rate_per_second,
-               s.admission_window_seconds, s.created_at, s.updated_at,
-               coalesce((select sum(o.quantity) from orders o where o.flash_sale_id = s.id and o.status in ('reserved', 'paid')), 0)::int as held_units
+               s.admission_window_seconds, s.created_at, s.updated_at
         from flash_sales s join products p on p.id = s.product_id
         """;
+
+    /// <summary>
+    /// Units PostgreSQL knows are taken (reserved or paid): the stand-in for remaining stock when the stock authority
+    /// holds no figure for the sale. It reads every order of the sale, so it is never on the purchase path.
+    /// </summary>
+    public async Task<int> HeldUnitsAsync(Guid saleId, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "select coalesce(sum(quantity), 0)::int from orders where flash_sale_id = @saleId and status in ('reserved', 'paid')",
+            new { saleId }, cancellationToken: cancellationToken));
+    }
 
     public async Task<Sale?> FindAsync(Guid id, CancellationToken cancellationToken)
     {

@@ -94,7 +94,7 @@ public static class SalesEndpoints
             request.TotalStock!.Value, request.PerUserLimit!.Value, startsAt, request.EndsAt!.Value.UtcDateTime,
             request.PaymentWindowSeconds ?? SaleLimits.DefaultPaymentWindowSeconds, request.WaitingRoom ?? false,
             request.AdmissionRatePerSecond ?? SaleLimits.DefaultAdmissionRatePerSecond,
-            request.AdmissionWindowSeconds ?? SaleLimits.DefaultAdmissionWindowSeconds, now, now, 0);
+            request.AdmissionWindowSeconds ?? SaleLimits.DefaultAdmissionWindowSeconds, now, now);
         await store.InsertAsync(sale, cancellationToken);
         await changes.SaleChangedAsync(sale, cancellationToken);
         return TypedResults.Created($"/api/v1/flash-sales/{sale.Id}", SaleResponse.From(sale, await stock.RemainingAsync(sale, cancellationToken), now));
