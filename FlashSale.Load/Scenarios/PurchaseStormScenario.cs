@@ -47,16 +47,28 @@ internal sealed class PurchaseStormScenario : IScenario
 
     public async Task<IterationResult> RunAsync(VirtualUser user, CancellationToken ct)
     {
+        // A closed-model user is a checkout lane, not one shopper: each of its purchases comes from the next shopper
+        // of the prepared list (a stride apart from the other lanes), so a long storm measures purchases rather than
+        // every lane running into its one shopper's per-user limit.
+        var shoppers = _context!.Shoppers;
+        var turn = user.State is int previous ? previous + 1 : 0;
+        user.State = turn;
+        var index = shoppers.Count == 0 ? user.ShopperIndex : (int)((user.ShopperIndex + ((long)turn * LaneStride)) % shoppers.Count);
+        var shopper = shoppers.Count == 0 ? user.Shopper! : shoppers[index];
+
         var start = user.BeginStep();
-        var answer = await _context!.Api.PurchaseAsync(user.Token, _saleId, _quantity, Guid.NewGuid().ToString("N"), ct);
+        var answer = await _context.Api.PurchaseAsync(shopper.AccessToken, _saleId, _quantity, Guid.NewGuid().ToString("N"), ct);
         _purchase!.Record(answer.Outcome, start);
         if (answer.IsOk && answer.Value is { } order)
         {
-            _context.Ledger.Add(user.ShopperIndex, user.Shopper!.Id, order);
+            _context.Ledger.Add(index, shopper.Id, order);
         }
 
         return IterationResult.Continue;
     }
+
+    /// <summary>A prime, so a lane's successive shoppers spread over the whole list whatever its length.</summary>
+    private const int LaneStride = 7_919;
 
     public Task CleanupAsync(CancellationToken ct) => Task.CompletedTask;
 }
