@@ -60,7 +60,9 @@ internal static class LoadRunner
             if (scenario.NeedsShoppers)
             {
                 var mustLive = startedAt + options.Warmup + options.Duration + options.Ramp + (options.StartIn ?? TimeSpan.Zero) + TimeSpan.FromMinutes(1);
-                context.Shoppers = await ShopperSource.GetAsync(context, ShoppersNeeded(options, scenario), mustLive, abort.Token);
+                // purchase-storm's closed-model users take turns through the shoppers (see PurchaseStormScenario).
+                context.Shoppers = await ShopperSource.GetAsync(context, ShoppersNeeded(options, scenario), mustLive, abort.Token,
+                    useAll: scenario is PurchaseStormScenario && !options.IsOpenModel);
             }
 
             log.WriteLine($"setting up {scenario.Name}…");

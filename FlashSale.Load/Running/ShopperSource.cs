@@ -5,15 +5,18 @@ namespace FlashSale.Load.Running;
 /// <summary>Gives a run its shoppers: the prepared file when it still fits, else a fresh batch from the host (saved for next time).</summary>
 internal static class ShopperSource
 {
-    public static async Task<IReadOnlyList<ShopperToken>> GetAsync(ScenarioContext context, int needed, DateTimeOffset mustLiveUntil, CancellationToken ct)
+    /// <param name="useAll">Hand over every usable shopper of the file, not just <paramref name="needed"/> (scenarios whose
+    /// users take turns through the shoppers).</param>
+    public static async Task<IReadOnlyList<ShopperToken>> GetAsync(ScenarioContext context, int needed, DateTimeOffset mustLiveUntil, CancellationToken ct, bool useAll = false)
     {
         var o = context.Options;
         var file = ShopperStore.TryLoad(o.ShoppersFile);
         var why = ShopperStore.WhyNotUsable(file, o.Target, needed, mustLiveUntil);
         if (why is null)
         {
-            context.Log.WriteLine($"shoppers: {needed} from {o.ShoppersFile}");
-            return file!.Shoppers.Take(needed).ToList();
+            var count = useAll ? file!.Shoppers.Count : needed;
+            context.Log.WriteLine($"shoppers: {count} from {o.ShoppersFile}");
+            return file!.Shoppers.Take(count).ToList();
         }
 
         context.Log.WriteLine($"shoppers: preparing {needed} ({why})");
