@@ -14,6 +14,23 @@ public sealed class SaleDefinitionsTests
     private static Sale SaleAt(Guid id, decimal price) =>
         new(id, Guid.NewGuid(), "Product", price, 100m, 10, 1, Now.AddHours(-1), Now.AddHours(1), 600, false, 50, 120, Now, Now);
 
+    /// <summary>
+    /// A sale loaded at 9.99 and then left older than MaxAge (another host changed it meanwhile, as far as this cache
+    /// knows): the loader has been called once and its next call is held.
+    /// </summary>
+    private static async Task<(Guid Id, SaleDefinitions Definitions, HeldLoader Loader)> CachedThenStaleAsync()
+    {
+        var id = Guid.NewGuid();
+        var time = new FakeTimeProvider(Now);
+        var loader = new HeldLoader();
+        var definitions = new SaleDefinitions(loader.LoadAsync, time);
+        var first = definitions.FindAsync(id, CancellationToken.None).AsTask();
+        loader.Answer(SaleAt(id, 9.99m));
+        Assert.Equal(999, (await first)!.UnitPriceCents);
+        time.Advance(SaleDefinitions.MaxAge + TimeSpan.FromMilliseconds(1));
+        return (id, definitions, loader);
+    }
+
     /// <summary>The price a request gets right now without waiting, or null when it would have to wait.</summary>
     private static long? PriceNow(SaleDefinitions definitions, Guid id)
     {
@@ -62,16 +79,8 @@ public sealed class SaleDefinitionsTests
     [Fact]
     public async Task A_stale_definition_is_served_at_once_while_a_single_reload_runs()
     {
-        var id = Guid.NewGuid();
-        var time = new FakeTimeProvider(Now);
-        var loader = new HeldLoader();
-        var definitions = new SaleDefinitions(loader.LoadAsync, time);
-        var first = definitions.FindAsync(id, CancellationToken.None).AsTask();
-        loader.Answer(SaleAt(id, 9.99m));
-        Assert.Equal(999, (await first)!.UnitPriceCents);
+        var (id, definitions, loader) = await CachedThenStaleAsync();
 
-        // Another host changed the price; this entry is now older than MaxAge.
-        time.Advance(SaleDefinitions.MaxAge + TimeSpan.FromMilliseconds(1));
         var during = Enumerable.Range(0, 50).Select(_ => definitions.FindAsync(id, CancellationToken.None)).ToArray();
 
         Assert.All(during, v => Assert.True(v.IsCompletedSuccessfully));
@@ -86,15 +95,7 @@ public sealed class SaleDefinitionsTests
     [Fact]
     public async Task A_failed_reload_keeps_the_stale_definition_and_the_next_stale_request_tries_again()
     {
-        var id = Guid.NewGuid();
-        var time = new FakeTimeProvider(Now);
-        var loader = new HeldLoader();
-        var definitions = new SaleDefinitions(loader.LoadAsync, time);
-        var first = definitions.FindAsync(id, CancellationToken.None).AsTask();
-        loader.Answer(SaleAt(id, 9.99m));
-        await first;
-
-        time.Advance(SaleDefinitions.MaxAge + TimeSpan.FromMilliseconds(1));
+        var (id, definitions, loader) = await CachedThenStaleAsync();
         Assert.Equal(999, (await definitions.FindAsync(id, CancellationToken.None))!.UnitPriceCents);
         loader.Fail();
         await EngineTestKitShim.Eventually(() =>
