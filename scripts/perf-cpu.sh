@@ -11,33 +11,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="${1:-3}"
+tag=perf-cpu
 port="${PERF_PORT:-5300}"
 db="${PERF_DB:-flashsale_perf_cpu}"
-case "$db" in flashsale_perf*) ;; *) echo "[perf-cpu] PERF_DB must start with flashsale_perf (it is dropped)" >&2; exit 2 ;; esac
-target="http://127.0.0.1:$port"
-pg_password="${FLASHSALE_DB_PASSWORD:-flashsale}"
-export ASPNETCORE_ENVIRONMENT=Development DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-export ConnectionStrings__Postgres="Host=127.0.0.1;Port=${FLASHSALE_PG_PORT:-5432};Username=flashsale;Password=${pg_password};Database=${db};Maximum Pool Size=100"
-export ConnectionStrings__Redis="127.0.0.1:${FLASHSALE_REDIS_PORT:-6379}"
-export RateLimits__Auth__PermitLimit=100000 Logging__LogLevel__Default=Warning
-curl -fsS "$target/health/live" >/dev/null 2>&1 && { echo "[perf-cpu] $target is already taken" >&2; exit 2; }
-out="load-reports/perf-cpu-$(date -u +%Y%m%d-%H%M%S)"; mkdir -p "$out"
-
-dotnet build FlashSale.Host -c Release -nologo -v quiet >/dev/null
-dotnet build FlashSale.Load -c Release -nologo -v quiet >/dev/null
-psql=(psql -h 127.0.0.1 -p "${FLASHSALE_PG_PORT:-5432}" -U flashsale -d flashsale -q)
-PGPASSWORD="$pg_password" "${psql[@]}" -c "drop database if exists $db with (force)" -c "create database $db"
-host=(dotnet FlashSale.Host/bin/Release/net10.0/FlashSale.Host.dll)
-"${host[@]}" migrate >/dev/null
-"${host[@]}" seed >/dev/null
-# shellcheck disable=SC2086 # HOST_ENV is a list of NAME=value words
-env ${HOST_ENV:-} "${host[@]}" --urls "$target" >"$out/host.log" 2>&1 &
-host_pid=$!
-trap 'kill "$host_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -fsS "$target/health/live" >/dev/null 2>&1 && break; sleep 0.2; done
-load=(dotnet FlashSale.Load/bin/Release/net10.0/FlashSale.Load.dll)
-common=(--target "$target" --shoppers-file "$out/shoppers.json")
-"${load[@]}" prepare --users 1000 "${common[@]}" >/dev/null
+out="load-reports/perf-cpu-$(date -u +%Y%m%d-%H%M%S)"
+read -r -a host_env <<<"${HOST_ENV:-}"
+# shellcheck source=scripts/lib/perf-host.sh
+. scripts/lib/perf-host.sh
+perf_start
+perf_prepare 1000
 
 hz=$(getconf CLK_TCK)
 ticks() { local sum=0 p; for p in "$@"; do sum=$((sum + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$sum"; }

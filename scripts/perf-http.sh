@@ -74,46 +74,17 @@ PY
 if [ "${1:-}" = "--summary" ]; then summarize "$2"; exit 0; fi
 
 rounds="${1:-3}"
+tag=perf
 port="${PERF_PORT:-5200}"
 db="${PERF_DB:-flashsale_perf}"
 duration="${PERF_DURATION:-15s}"
 warmup="${PERF_WARMUP:-5s}"
 out="${PERF_OUT:-load-reports/perf-$(date -u +%Y%m%d-%H%M%S)}"
-target="http://127.0.0.1:${port}"
-pg_password="${FLASHSALE_DB_PASSWORD:-flashsale}"
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-export ASPNETCORE_ENVIRONMENT=Development
-export ConnectionStrings__Postgres="Host=127.0.0.1;Port=${FLASHSALE_PG_PORT:-5432};Username=flashsale;Password=${pg_password};Database=${db};Maximum Pool Size=100"
-export RateLimits__Auth__PermitLimit=100000
-export Logging__LogLevel__Default=Warning
-mkdir -p "$out"
-
-echo "[perf] building (Release)" >&2
-dotnet build FlashSale.Host -c Release -nologo -v quiet >/dev/null
-dotnet build FlashSale.Load -c Release -nologo -v quiet >/dev/null
-
-# A fresh database each time: figures must not depend on what earlier runs left (millions of orders make the
-# host's background sweeps slower, see docs/PERFORMANCE.md). Only a database named flashsale_perf* is dropped.
-case "$db" in flashsale_perf*) ;; *) echo "[perf] PERF_DB must start with flashsale_perf (it is dropped)" >&2; exit 2 ;; esac
-PGPASSWORD="$pg_password" psql -h 127.0.0.1 -p "${FLASHSALE_PG_PORT:-5432}" -U flashsale -d flashsale -qc "drop database if exists ${db} with (force)"
-PGPASSWORD="$pg_password" psql -h 127.0.0.1 -p "${FLASHSALE_PG_PORT:-5432}" -U flashsale -d flashsale -qc "create database ${db}"
-host=(dotnet FlashSale.Host/bin/Release/net10.0/FlashSale.Host.dll)
-"${host[@]}" migrate >/dev/null
-"${host[@]}" seed >/dev/null
-
-"${host[@]}" --urls "$target" >"$out/host.log" 2>&1 &
-host_pid=$!
-trap 'kill "$host_pid" 2>/dev/null || true; wait "$host_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -fsS "$target/health/live" >/dev/null 2>&1 && break
-  kill -0 "$host_pid" 2>/dev/null || { echo "[perf] host exited, see $out/host.log" >&2; exit 3; }
-  sleep 0.2
-done
+# shellcheck source=scripts/lib/perf-host.sh
+. scripts/lib/perf-host.sh
+perf_start
 echo "[perf] host pid $host_pid at $target; reports in $out" >&2
-
-load=(dotnet FlashSale.Load/bin/Release/net10.0/FlashSale.Load.dll)
-common=(--target "$target" --shoppers-file "$out/shoppers.json")
-"${load[@]}" prepare --users 10000 "${common[@]}" >"$out/prepare.log"
+perf_prepare 10000
 
 # Lets the host finish what the last run left behind (reconciling the Redis order streams into PostgreSQL)
 # before the next one starts: waits until it uses under 15 % of a core over 2 s, at most 60 s.

@@ -22,47 +22,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 users="${1:-10000}"
+tag=sockets
 port="${SOCK_PORT:-5100}"
 db="${SOCK_DB:-flashsale_perf_sockets}"
 duration="${SOCK_DURATION:-25s}"
 out="${SOCK_OUT:-load-reports/sockets-$(date -u +%Y%m%d-%H%M%S)}"
-target="http://127.0.0.1:${port}"
-pg_port="${FLASHSALE_PG_PORT:-5432}"
-pg_password="${FLASHSALE_DB_PASSWORD:-flashsale}"
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+host_dll="${SOCK_HOST_DLL:-}"
 export PATH="$PATH:$HOME/.dotnet/tools"
-export ASPNETCORE_ENVIRONMENT=Development
-export ConnectionStrings__Postgres="Host=127.0.0.1;Port=${pg_port};Username=flashsale;Password=${pg_password};Database=${db};Maximum Pool Size=100"
-export ConnectionStrings__Redis="127.0.0.1:${FLASHSALE_REDIS_PORT:-6379}"
-export RateLimits__Auth__PermitLimit=100000
-export Logging__LogLevel__Default=Warning
-mkdir -p "$out"
-
-echo "[sockets] building (Release)" >&2
-dotnet build FlashSale.Host -c Release -nologo -v quiet >/dev/null
-dotnet build FlashSale.Load -c Release -nologo -v quiet >/dev/null
-
-case "$db" in flashsale_perf*) ;; *) echo "[sockets] SOCK_DB must start with flashsale_perf (it is dropped)" >&2; exit 2 ;; esac
-PGPASSWORD="$pg_password" psql -h 127.0.0.1 -p "$pg_port" -U flashsale -d flashsale -qc "drop database if exists ${db} with (force)"
-PGPASSWORD="$pg_password" psql -h 127.0.0.1 -p "$pg_port" -U flashsale -d flashsale -qc "create database ${db}"
-host=(dotnet "${SOCK_HOST_DLL:-FlashSale.Host/bin/Release/net10.0/FlashSale.Host.dll}")
-"${host[@]}" migrate >/dev/null
-"${host[@]}" seed >/dev/null
-
-# Never measure (or prepare shoppers on) somebody else's host that happens to hold the port.
-if ss -Hltn "( sport = :$port )" | grep -q .; then echo "[sockets] 127.0.0.1:$port is taken; set SOCK_PORT" >&2; exit 2; fi
-"${host[@]}" --urls "$target" >"$out/host.log" 2>&1 &
-host_pid=$!
-trap 'kill "$host_pid" 2>/dev/null || true; wait "$host_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -fsS "$target/health/live" >/dev/null 2>&1 && break
-  kill -0 "$host_pid" 2>/dev/null || { echo "[sockets] host exited, see $out/host.log" >&2; exit 3; }
-  sleep 0.2
-done
-
-load=(dotnet FlashSale.Load/bin/Release/net10.0/FlashSale.Load.dll)
-common=(--target "$target" --shoppers-file "$out/shoppers.json")
-"${load[@]}" prepare --users "$users" "${common[@]}" >"$out/prepare.log"
+# shellcheck source=scripts/lib/perf-host.sh
+. scripts/lib/perf-host.sh
+perf_start
+perf_prepare "$users"
 
 rss() { awk '/^VmRSS/ {print int($2/1024)}' "/proc/$host_pid/status"; }
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14+$15)*1000/hz)}' "/proc/${1:-$host_pid}/stat"; }

@@ -1,0 +1,53 @@
+# Sourced by scripts/perf-*.sh: builds this checkout, gives it a fresh flashsale_perf* database, starts its host on
+# its own port and waits until it answers, so every measurement starts from the same place.
+#
+# The caller sets before `perf_start`:
+#   tag       log prefix, e.g. "perf"
+#   port, db  the host's port and database (db must start with flashsale_perf: it is dropped)
+#   out       the run's output directory (host.log and shoppers.json go there)
+#   host_dll  optional, another build of the host
+#   host_env  optional array of NAME=value for the host process only (an A/B of a setting)
+# and gets: target, host_pid (stopped on exit), load (the load tool's command) and common (its target options).
+# PostgreSQL and Redis must be up (scripts/services.sh up, honouring FLASHSALE_PG_PORT / FLASHSALE_REDIS_PORT).
+
+perf_start() {
+  target="http://127.0.0.1:${port}"
+  local pg_port="${FLASHSALE_PG_PORT:-5432}" pg_password="${FLASHSALE_DB_PASSWORD:-flashsale}"
+  case "$db" in flashsale_perf*) ;; *) echo "[$tag] the database must be named flashsale_perf* (it is dropped): $db" >&2; exit 2 ;; esac
+  # Never measure (or prepare shoppers on) somebody else's host that happens to hold the port.
+  if ss -Hltn "( sport = :$port )" | grep -q .; then echo "[$tag] 127.0.0.1:$port is taken; choose another port" >&2; exit 2; fi
+
+  export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 ASPNETCORE_ENVIRONMENT=Development
+  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=${pg_port};Username=flashsale;Password=${pg_password};Database=${db};Maximum Pool Size=100"
+  export ConnectionStrings__Redis="127.0.0.1:${FLASHSALE_REDIS_PORT:-6379}"
+  export RateLimits__Auth__PermitLimit=100000 Logging__LogLevel__Default=Warning
+  mkdir -p "$out"
+
+  echo "[$tag] building (Release)" >&2
+  dotnet build FlashSale.Host -c Release -nologo -v quiet >/dev/null
+  dotnet build FlashSale.Load -c Release -nologo -v quiet >/dev/null
+
+  # A fresh database each time: figures must not depend on what earlier runs left (millions of orders make the
+  # host's background work slower).
+  PGPASSWORD="$pg_password" psql -h 127.0.0.1 -p "$pg_port" -U flashsale -d flashsale -q \
+    -c "drop database if exists ${db} with (force)" -c "create database ${db}"
+  local host=(dotnet "${host_dll:-FlashSale.Host/bin/Release/net10.0/FlashSale.Host.dll}")
+  "${host[@]}" migrate >/dev/null
+  "${host[@]}" seed >/dev/null
+
+  env ${host_env[@]+"${host_env[@]}"} "${host[@]}" --urls "$target" >"$out/host.log" 2>&1 &
+  host_pid=$!
+  trap 'kill "$host_pid" 2>/dev/null || true; wait "$host_pid" 2>/dev/null || true' EXIT
+  for _ in $(seq 1 100); do
+    curl -fsS "$target/health/live" >/dev/null 2>&1 && break
+    kill -0 "$host_pid" 2>/dev/null || { echo "[$tag] host exited, see $out/host.log" >&2; exit 3; }
+    sleep 0.2
+  done
+  load=(dotnet FlashSale.Load/bin/Release/net10.0/FlashSale.Load.dll)
+  common=(--target "$target" --shoppers-file "$out/shoppers.json")
+}
+
+# Creates N shoppers with tokens (the host's bulk endpoint) into the run's shoppers file.
+perf_prepare() {
+  "${load[@]}" prepare --users "$1" "${common[@]}" >"$out/prepare.log"
+}
