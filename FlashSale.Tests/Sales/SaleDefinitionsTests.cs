@@ -1,5 +1,6 @@
 using FlashSale.Host.Sales;
 using Microsoft.Extensions.Time.Testing;
+using static FlashSale.Tests.Engine.EngineTestKit;
 
 namespace FlashSale.Tests.Sales;
 
@@ -88,7 +89,7 @@ public sealed class SaleDefinitionsTests
         Assert.Equal(2, loader.Calls);
 
         loader.Answer(SaleAt(id, 12.50m));
-        await EngineTestKitShim.Eventually(() => PriceNow(definitions, id) == 1250, "the reload landed");
+        await Eventually(() => PriceNow(definitions, id) == 1250, "the reload landed");
         Assert.Equal(2, loader.Calls);
     }
 
@@ -98,13 +99,13 @@ public sealed class SaleDefinitionsTests
         var (id, definitions, loader) = await CachedThenStaleAsync();
         Assert.Equal(999, (await definitions.FindAsync(id, CancellationToken.None))!.UnitPriceCents);
         loader.Fail();
-        await EngineTestKitShim.Eventually(() =>
+        await Eventually(() =>
         {
             // Each call after the failure may start the next reload; the stale value keeps being served meanwhile.
             return PriceNow(definitions, id) == 999 && loader.Calls == 3;
         }, "a second reload after the failed one");
         loader.Answer(SaleAt(id, 12.50m));
-        await EngineTestKitShim.Eventually(() => PriceNow(definitions, id) == 1250, "the retry landed");
+        await Eventually(() => PriceNow(definitions, id) == 1250, "the retry landed");
     }
 
     [Fact]
@@ -127,10 +128,4 @@ public sealed class SaleDefinitionsTests
         loader.Answer(SaleAt(id, 5m));
         Assert.Equal(500, (await after)!.UnitPriceCents);
     }
-}
-
-/// <summary>The engine tests' bounded wait, for tests outside that namespace.</summary>
-internal static class EngineTestKitShim
-{
-    public static Task Eventually(Func<bool> condition, string what) => FlashSale.Tests.Engine.EngineTestKit.Eventually(condition, what);
 }
