@@ -5,7 +5,8 @@ internal static class WaitingRoomScripts
 {
     /// <summary>
     /// Joins the line (ARGV[3] = "1") or reads the shopper's place (ARGV[3] = "0").
-    /// KEYS: 1 meta, 2 queue, 3 tickets, 4 line, 5 admitted. ARGV: 1 user (N), 2 now (unix ms), 3 join flag.
+    /// KEYS: 1 meta, 2 queue, 3 tickets, 4 line, 5 admitted. ARGV: 1 user (N), 2 the host's clock (unix ms, unused: whether an
+    /// admission is still live is decided on Redis <c>TIME</c>, the clock the purchase script checks it with), 3 join flag.
     /// Reply: {-1} no sale state, {-2} the sale has no waiting room, {-3, through} not in line (read only);
     /// otherwise {ticket, through, admitted 0/1, admission deadline ms or 0}.
     /// A shopper keeps one ticket while it waits or is admitted; once the ticket was admitted and the admission is
@@ -16,7 +17,8 @@ internal static class WaitingRoomScripts
         if not wr then return {-1} end
         if wr ~= '1' then return {-2} end
         local user = ARGV[1]
-        local now = tonumber(ARGV[2])
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local through = tonumber(redis.call('HGET', KEYS[2], 'through') or '0')
         local t = redis.call('HGET', KEYS[3], user)
         if t then
@@ -41,6 +43,9 @@ internal static class WaitingRoomScripts
     /// {through, issued, live admissions, remaining stock, admitted by this step}.
     /// The rate is a credit that grows with time (at most one second's worth, at least one shopper) and is spent
     /// one ticket at a time; live admissions (deadline not passed) never exceed remaining stock times ARGV[6].
+    /// One clock: the sale's window, the admission deadlines written here and the purge of lapsed ones use Redis
+    /// <c>TIME</c>, the clock the purchase script checks the deadlines with, so a host whose clock runs ahead neither
+    /// admits before the start nor hands out longer windows. ARGV[2] (the host's clock) only paces the rate credit.
     /// </summary>
     public const string Admit = """
         local owner = ARGV[1]
@@ -51,22 +56,24 @@ internal static class WaitingRoomScripts
         if not m[1] then return {-2} end
         local nowstr = ARGV[2]
         local now = tonumber(nowstr)
+        local t = redis.call('TIME')
+        local clock = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local q = redis.call('HMGET', KEYS[3], 'issued', 'through', 'at', 'credit')
         local issued = tonumber(q[1] or '0')
         local through = tonumber(q[2] or '0')
         local at = tonumber(q[3] or nowstr)
         local credit = tonumber(q[4] or '1')
         local rate = tonumber(ARGV[4])
-        redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. nowstr)
+        redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. string.format('%.0f', clock))
         local live = redis.call('ZCARD', KEYS[5])
         local stock = tonumber(redis.call('GET', KEYS[2]) or '0')
         credit = math.min(credit + math.max(0, now - at) * rate / 1000, math.max(1, rate))
         local n = 0
-        if m[3] == '1' and now >= tonumber(m[1]) and now < tonumber(m[2]) and stock > 0 then
+        if m[3] == '1' and clock >= tonumber(m[1]) and clock < tonumber(m[2]) and stock > 0 then
           n = math.min(math.floor(credit), issued - through, stock * tonumber(ARGV[6]) - live, tonumber(ARGV[7]))
           if n > 0 then
             local users = redis.call('LRANGE', KEYS[4], through, through + n - 1)
-            local deadline = string.format('%.0f', now + tonumber(ARGV[5]))
+            local deadline = string.format('%.0f', clock + tonumber(ARGV[5]))
             local args = {}
             for i = 1, #users do
               args[2 * i - 1] = deadline
@@ -86,7 +93,8 @@ internal static class WaitingRoomScripts
 
     /// <summary>
     /// Reads what live frames show, in one atomic step that also orders them.
-    /// KEYS: 1 meta, 2 stock, 3 queue. ARGV: 1 now (unix ms).
+    /// KEYS: 1 meta, 2 stock, 3 queue. ARGV: 1 the host's clock (unix ms, unused: the status follows Redis <c>TIME</c>, the
+    /// clock purchases are decided on).
     /// Reply: {-1} no sale state; otherwise {seq, remaining stock, status, status changed 0/1, through, waiting room 0/1}
     /// where seq grows by one per call (frames carry it so a host drops one that arrives after a newer one) and the
     /// status is the API's (upcoming, active, sold_out, ended); "changed" is 1 once per change across all hosts.
@@ -94,7 +102,8 @@ internal static class WaitingRoomScripts
     public const string Snapshot = """
         local m = redis.call('HMGET', KEYS[1], 'starts', 'ends', 'wr')
         if not m[1] then return {-1} end
-        local now = tonumber(ARGV[1])
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local stock = tonumber(redis.call('GET', KEYS[2]) or '0')
         local st
         if now >= tonumber(m[2]) then st = 'ended'
