@@ -1,11 +1,12 @@
 namespace FlashSale.Engine.Core;
 
 /// <summary>
-/// Tuning of every <see cref="SaleEngine"/> a <see cref="SaleEngineRegistry"/> creates. A plain settable class so
-/// it binds from configuration; <see cref="Validate"/> runs when an engine or registry is built, and engines copy
-/// the values, so changing an instance later does not affect running engines.
+/// Tuning of every <see cref="SaleEngine"/> a <see cref="SaleEngineRegistry"/> creates. The host binds it straight
+/// from the <c>Engine</c> configuration section (no copy in between) and validates it at start with
+/// <see cref="Validate"/>, the one place its ranges live. A record, so the registry keeps its own snapshot with
+/// <c>with { }</c>: a compiler-written copy cannot forget a property the way a hand-written one did.
 /// </summary>
-public sealed class SaleEngineOptions
+public sealed record SaleEngineOptions
 {
     public const int MaxQueueCapacity = 1 << 22;
     public const int MaxBatchLimit = 1 << 16;

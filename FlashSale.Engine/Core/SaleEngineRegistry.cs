@@ -35,17 +35,8 @@ public sealed class SaleEngineRegistry : IAsyncDisposable
         _authority = authority;
         _journal = journal;
         _time = timeProvider ?? TimeProvider.System;
-        // Engines copy the options they use; keep a private copy so later edits of the caller's instance do not
-        // make engines of one registry differ.
-        _options = new SaleEngineOptions
-        {
-            QueueCapacity = options.QueueCapacity,
-            BatchLimit = options.BatchLimit,
-            KnownSoldOutTtl = options.KnownSoldOutTtl,
-            RetireAfterEnd = options.RetireAfterEnd,
-            RetirementSweepInterval = options.RetirementSweepInterval,
-            OnFault = options.OnFault,
-        };
+        // A snapshot, so later edits of the caller's instance do not make engines of one registry differ.
+        _options = options with { };
         _retireAfterEnd = options.RetireAfterEnd;
         if (options.RetirementSweepInterval > TimeSpan.Zero)
         {
@@ -56,6 +47,9 @@ public sealed class SaleEngineRegistry : IAsyncDisposable
                 options.RetirementSweepInterval);
         }
     }
+
+    /// <summary>The options every engine of this registry is created with (a copy).</summary>
+    public SaleEngineOptions Options => _options with { };
 
     /// <summary>Engines currently running.</summary>
     public int Count => _engines.Count;

@@ -58,6 +58,15 @@ public static class SaleLimits
     public const int DefaultAdmissionRatePerSecond = 50;
     public const int DefaultAdmissionWindowSeconds = 120;
 
+    /// <summary>
+    /// An order's total (unit price × quantity, at most the per-user limit) must fit <c>orders.total_price</c>, the
+    /// same numeric(12,2) as every amount: a sale that could produce a bigger one is refused up front, never at commit.
+    /// </summary>
+    public static void CheckOrderTotal(ValidationErrors errors, decimal? salePrice, int? perUserLimit) =>
+        // Only judged on a valid price and limit (their own checks report the others), so the product cannot overflow.
+        errors.Check(!Money.IsValid(salePrice) || perUserLimit is not (>= 1 and <= MaxPerUserLimit) || salePrice * perUserLimit <= Money.Max, "salePrice",
+            $"The sale price times the per-user limit must not exceed {Money.Max} (the largest order total).");
+
     public static void CheckPaymentWindow(ValidationErrors errors, int? seconds) =>
         errors.Check(seconds is null or (>= 30 and <= 86_400), "paymentWindowSeconds", "The payment window must be 30 to 86400 seconds.");
 

@@ -76,6 +76,7 @@ public static class SalesEndpoints
         }
         SaleLimits.CheckPaymentWindow(errors, request.PaymentWindowSeconds);
         SaleLimits.CheckAdmission(errors, request.AdmissionRatePerSecond, request.AdmissionWindowSeconds);
+        SaleLimits.CheckOrderTotal(errors, request.SalePrice, request.PerUserLimit);
         Product? product = null;
         if (errors.IsValid)
         {
@@ -114,6 +115,7 @@ public static class SalesEndpoints
         errors.Check(!request.IsEmpty, "body", "Send at least one of salePrice, endsAt, paymentWindowSeconds, waitingRoom, admissionRatePerSecond, admissionWindowSeconds.");
         errors.Check(request.SalePrice is null || Money.IsValid(request.SalePrice), "salePrice", $"A price from 0 to {Money.Max} with at most two decimals is required.");
         errors.Check(request.SalePrice is null || request.SalePrice <= sale.BasePrice, "salePrice", "The sale price cannot exceed the product's base price.");
+        SaleLimits.CheckOrderTotal(errors, request.SalePrice, sale.PerUserLimit);
         if (request.EndsAt is { } ends)
         {
             errors.Check(ends.UtcDateTime > sale.StartsAt, "endsAt", "The sale must end after it starts.");

@@ -163,4 +163,28 @@ public sealed class SalesApiTests(FlashSaleApp app) : IClassFixture<FlashSaleApp
         var sale = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/flash-sales/{saleId}");
         Assert.Equal(50m, sale.GetProperty("salePrice").GetDecimal());
     }
+
+    [Fact]
+    public async Task A_sale_whose_price_times_per_user_limit_does_not_fit_an_order_total_is_refused_at_creation_and_patch()
+    {
+        // An order's total_price is numeric(12,2): 6e9 x 2 would not fit, and one such order used to fail the whole
+        // group commit it landed in (other sales' orders with it).
+        using var admin = await app.AdminAsync();
+        var productId = await CreateProductAsync(admin, basePrice: 9_999_999_999.99m);
+        var now = DateTimeOffset.UtcNow;
+        var count = await SaleCountAsync();
+
+        var refused = await admin.PostAsJsonAsync("/api/v1/flash-sales", Sale(productId, now, now.AddHours(1), salePrice: 6_000_000_000m, perUserLimit: 2));
+        await ProblemAssert.IsValidationProblemAsync(refused, "salePrice");
+        Assert.Equal(count, await SaleCountAsync());
+
+        var fits = await admin.PostAsJsonAsync("/api/v1/flash-sales", Sale(productId, now, now.AddHours(1), salePrice: 4_999_999_999.99m, perUserLimit: 2));
+        Assert.Equal(HttpStatusCode.Created, fits.StatusCode);
+        var saleId = (await fits.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+
+        var patch = await admin.PatchAsJsonAsync($"/api/v1/flash-sales/{saleId}", new { salePrice = 5_000_000_000m });
+        await ProblemAssert.IsValidationProblemAsync(patch, "salePrice");
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        Assert.Equal(4_999_999_999.99m, await connection.ExecuteScalarAsync<decimal>("select sale_price from flash_sales where id = @saleId", new { saleId }));
+    }
 }

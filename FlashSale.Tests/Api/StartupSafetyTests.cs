@@ -3,6 +3,7 @@ using FlashSale.Host.Infrastructure.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace FlashSale.Tests.Api;
@@ -57,11 +58,39 @@ public sealed class StartupSafetyTests
     [Fact]
     public void The_ended_sale_retention_binds_from_configuration_and_defaults_to_one_day()
     {
-        Assert.Equal(TimeSpan.FromDays(1), new FlashSale.Host.Infrastructure.Redis.RedisHostOptions().EndedSaleRetention);
+        Assert.Equal(TimeSpan.FromDays(1), new FlashSale.Engine.Redis.FlashSaleRedisOptions().EndedSaleRetention);
         var configured = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Redis:EndedSaleRetention"] = "02:30:00" }).Build();
         Assert.Equal(TimeSpan.FromMinutes(150),
-            configured.GetSection("Redis").Get<FlashSale.Host.Infrastructure.Redis.RedisHostOptions>()!.EndedSaleRetention);
+            configured.GetSection("Redis").Get<FlashSale.Engine.Redis.FlashSaleRedisOptions>()!.EndedSaleRetention);
+    }
+
+    [Fact]
+    public async Task Configured_engine_settings_reach_the_engines_the_host_creates()
+    {
+        await using var app = BuildHost("Development", JwtOptions.DevelopmentSigningKey, new()
+        {
+            ["Engine:CommitsInFlight"] = "3",
+            ["Engine:QueueCapacity"] = "100",
+            ["Engine:BatchLimit"] = "7",
+        });
+
+        var registry = app.Services.GetRequiredService<FlashSale.Engine.Core.SaleEngineRegistry>();
+
+        Assert.Equal((3, 100, 7), (registry.Options.CommitsInFlight, registry.Options.QueueCapacity, registry.Options.BatchLimit));
+    }
+
+    [Theory]
+    [InlineData("Engine:CommitsInFlight", "0")]
+    [InlineData("Engine:BatchLimit", "0")]
+    [InlineData("Redis:ReconcileInterval", "00:00:00")]
+    public async Task The_host_refuses_to_start_with_an_engine_setting_out_of_range(string key, string value)
+    {
+        await using var app = BuildHost("Development", JwtOptions.DevelopmentSigningKey, new() { [key] = value });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains(key.Split(':')[1], error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

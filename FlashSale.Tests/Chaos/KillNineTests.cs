@@ -22,7 +22,7 @@ public sealed class KillNineTests(TestDatabase database, ITestOutputHelper outpu
     [Fact]
     public async Task Killing_a_host_mid_storm_and_restarting_it_loses_no_order_and_oversells_nothing()
     {
-        var settings = new Dictionary<string, string> { ["Engine__ReconcileIntervalSeconds"] = "1" };
+        var settings = new Dictionary<string, string> { ["Redis__ReconcileInterval"] = "00:00:01" };
         await using var first = new HostProcess(database, settings);
         await using var second = new HostProcess(database, settings);
         await first.RunVerbAsync("seed");

@@ -163,7 +163,7 @@ public sealed class CommitsInFlightTests
     }
 
     /// <summary>A journal whose every commit call waits until the test releases (or fails) that call.</summary>
-    private sealed class HeldJournal : IOrderJournal
+    internal sealed class HeldJournal : IOrderJournal
     {
         private readonly ConcurrentDictionary<int, TaskCompletionSource> _calls = new();
         private int _count;

@@ -128,4 +128,31 @@ public sealed class SaleEngineRegistryTests
         Assert.All(decisions, d => Assert.Equal(PurchaseStatus.Accepted, d.Status));
         Assert.Throws<ObjectDisposedException>(() => registry.GetOrCreate(Sale()));
     }
+
+    [Fact]
+    public async Task Every_option_the_registry_is_given_reaches_its_engines()
+    {
+        // Three batches committing at once: the engines must get CommitsInFlight = 3 (a hand copy of the options once
+        // dropped it and every engine ran with the default of 2).
+        var sale = Sale(stock: 100, perUserLimit: 5);
+        var inner = new InProcessStockAuthority();
+        await inner.EnsureInitializedAsync(sale, default);
+        var journal = new CommitsInFlightTests.HeldJournal();
+        var options = Options() with { CommitsInFlight = 3 };
+        await using var registry = new SaleEngineRegistry(inner, journal, options);
+
+        var answers = new List<Task<PurchaseDecision>>();
+        for (var i = 1; i <= 3; i++)
+        {
+            answers.Add(registry.SubmitAsync(sale, Request(sale, Guid.NewGuid(), $"k{i}")).AsTask());
+            await journal.WaitForCalls(i);
+        }
+
+        Assert.Equal(options, registry.Options);
+        for (var i = 0; i < 3; i++)
+        {
+            journal.Release(i);
+        }
+        Assert.All(await Task.WhenAll(answers), d => Assert.Equal(PurchaseStatus.Accepted, d.Status));
+    }
 }

@@ -64,7 +64,7 @@ public sealed class EndedSaleRemovalApiTests(FlashSaleApp app) : IClassFixture<F
         await app.Services.GetRequiredService<ISaleChangeListener>().SaleChangedAsync(sale!, CancellationToken.None);
 
         var redis = app.Services.GetRequiredService<IConnectionMultiplexer>();
-        var options = app.Services.GetRequiredService<FlashSaleRedisOptions>() with { SalesSetKey = $"flashsale:test:{Guid.NewGuid():N}:sales" };
+        var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<FlashSaleRedisOptions>>().Value with { SalesSetKey = $"flashsale:test:{Guid.NewGuid():N}:sales" };
         await redis.GetDatabase().SetAddAsync(options.SalesSetKey, saleId.ToString("D"));
         var reconciler = new OrderStreamReconciler(redis, app.Services.GetRequiredService<IOrderJournal>(), options, TimeProvider.System);
         // The host's own background pass may remove it first; either way the state is gone afterwards.

@@ -17,7 +17,7 @@ public sealed class RedisConnection : IAsyncLifetime
 
     public ConnectionMultiplexer Multiplexer { get; private set; } = null!;
 
-    public FlashSaleRedisOptions Options { get; } = new() { SalesSetKey = $"flashsale:test:{Guid.NewGuid():N}:sales" };
+    public FlashSaleRedisOptions Options { get; } = new() { SalesSetKey = $"flashsale:test:{Guid.NewGuid():N}:sales", ReconcileMinEntryAge = TimeSpan.Zero };
 
     public IDatabase Database => Multiplexer.GetDatabase();
 

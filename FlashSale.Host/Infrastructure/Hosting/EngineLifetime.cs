@@ -11,7 +11,7 @@ namespace FlashSale.Host.Infrastructure.Hosting;
 /// start-up and every few seconds (multi-node mode). Shutdown needs no code here: the container disposes the
 /// registry (every engine decides and commits what is already queued) before the journal it depends on.
 /// </summary>
-public sealed class EngineLifetime(IServiceProvider services, RedisMode redisMode, IOptions<EngineHostOptions> options,
+public sealed class EngineLifetime(IServiceProvider services, RedisMode redisMode, IOptions<FlashSaleRedisOptions> options,
     TimeProvider clock, ILogger<EngineLifetime> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -24,7 +24,7 @@ public sealed class EngineLifetime(IServiceProvider services, RedisMode redisMod
         var waitingRoom = services.GetRequiredService<RedisWaitingRoom>();
         var reconciler = services.GetRequiredService<OrderStreamReconciler>();
         var scriptsLoaded = false;
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.ReconcileIntervalSeconds), clock);
+        using var timer = new PeriodicTimer(options.Value.ReconcileInterval, clock);
         do
         {
             try

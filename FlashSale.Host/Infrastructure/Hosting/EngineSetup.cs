@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using FlashSale.Engine.Core;
 using FlashSale.Engine.InProcess;
 using FlashSale.Engine.Postgres;
@@ -14,30 +13,6 @@ using StackExchange.Redis;
 
 namespace FlashSale.Host.Infrastructure.Hosting;
 
-/// <summary>The purchase engine's settings, bound from <c>Engine</c>.</summary>
-public sealed class EngineHostOptions
-{
-    public const string Section = "Engine";
-
-    [Range(16, SaleEngineOptions.MaxQueueCapacity)]
-    public int QueueCapacity { get; set; } = 16_384;
-
-    [Range(1, SaleEngineOptions.MaxBatchLimit)]
-    public int BatchLimit { get; set; } = 1_024;
-
-    /// <summary>How often the reconciler replays Redis order streams into PostgreSQL (multi-node mode).</summary>
-    [Range(0.1, 3600)]
-    public double ReconcileIntervalSeconds { get; set; } = 5;
-
-    /// <summary>Group-commit writers of the order journal (PostgreSQL connections committing in parallel).</summary>
-    [Range(1, 16)]
-    public int JournalWriters { get; set; } = 2;
-
-    /// <summary>Batches of a sale whose orders may be committing while its loop decides the next (see SaleEngineOptions).</summary>
-    [Range(1, SaleEngineOptions.MaxCommitsInFlight)]
-    public int CommitsInFlight { get; set; } = 2;
-}
-
 public static class EngineSetup
 {
     /// <summary>The service key of the authority that decides (Redis or in-process), without the live-update notifier.</summary>
@@ -49,26 +24,30 @@ public static class EngineSetup
     /// </summary>
     public static IServiceCollection AddFlashSaleEngine(this IServiceCollection services)
     {
-        services.AddOptions<EngineHostOptions>().BindConfiguration(EngineHostOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // One options type per concern, bound straight from its section and validated at start: nothing copies them.
+        services.AddOptions<SaleEngineOptions>().BindConfiguration("Engine")
+            .Configure<ILoggerFactory>((options, logs) =>
+            {
+                var logger = logs.CreateLogger("FlashSale.Engine");
+                options.OnFault = (saleId, error) => EngineLog.Fault(logger, saleId, error);
+            })
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SaleEngineOptions>, SaleEngineOptionsValidator>();
+        services.AddOptions<PostgresOrderJournalOptions>().BindConfiguration("Journal")
+            .Validate(options => options.Writers is >= 1 and <= 16, "Journal:Writers must be 1 to 16.").ValidateOnStart();
+        services.AddOptions<FlashSaleRedisOptions>().BindConfiguration("Redis").ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<OrderSweepOptions>().BindConfiguration(OrderSweepOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(sp => new PostgresSaleStateReader(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new PostgresOrderJournal(sp.GetRequiredService<NpgsqlDataSource>(),
-            new PostgresOrderJournalOptions { Writers = sp.GetRequiredService<IOptions<EngineHostOptions>>().Value.JournalWriters }));
+            sp.GetRequiredService<IOptions<PostgresOrderJournalOptions>>().Value));
         services.AddSingleton<IOrderJournal>(sp => sp.GetRequiredService<PostgresOrderJournal>());
-        services.AddOptions<RedisHostOptions>().BindConfiguration(RedisHostOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(sp => new FlashSaleRedisOptions
-        {
-            ReconcileMinEntryAge = TimeSpan.FromSeconds(2),
-            EndedSaleRetention = sp.GetRequiredService<IOptions<RedisHostOptions>>().Value.EndedSaleRetention,
-            SalesSetKey = sp.GetRequiredService<IOptions<RedisHostOptions>>().Value.SalesSetKey,
-        });
         services.AddKeyedSingleton<IStockAuthority>(DecidingAuthority, (sp, _) =>
         {
             var durable = sp.GetRequiredService<PostgresSaleStateReader>();
             if (sp.GetRequiredService<RedisMode>().Enabled)
             {
-                return new RedisStockAuthority(sp.GetRequiredService<IConnectionMultiplexer>(), durable, sp.GetRequiredService<FlashSaleRedisOptions>(),
+                return new RedisStockAuthority(sp.GetRequiredService<IConnectionMultiplexer>(), durable, sp.GetRequiredService<IOptions<FlashSaleRedisOptions>>().Value,
                     sp.GetRequiredService<TimeProvider>());
             }
             // One host, no Redis: the engine's own authority, rebuilt from PostgreSQL when a sale is first used so
@@ -79,20 +58,8 @@ public static class EngineSetup
         // once per batch that sold something and once per return of units.
         services.AddSingleton<IStockAuthority>(sp => new StockChangeNotifier(
             sp.GetRequiredKeyedService<IStockAuthority>(DecidingAuthority), sp.GetRequiredService<SaleSignals>()));
-        services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<EngineHostOptions>>().Value;
-            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("FlashSale.Engine");
-            return new SaleEngineRegistry(sp.GetRequiredService<IStockAuthority>(), sp.GetRequiredService<IOrderJournal>(),
-                new SaleEngineOptions
-                {
-                    QueueCapacity = options.QueueCapacity,
-                    BatchLimit = options.BatchLimit,
-                    CommitsInFlight = options.CommitsInFlight,
-                    OnFault = (saleId, error) => EngineLog.Fault(logger, saleId, error),
-                },
-                sp.GetRequiredService<TimeProvider>());
-        });
+        services.AddSingleton(sp => new SaleEngineRegistry(sp.GetRequiredService<IStockAuthority>(), sp.GetRequiredService<IOrderJournal>(),
+            sp.GetRequiredService<IOptions<SaleEngineOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<SaleDefinitions>();
         services.AddSingleton<ISaleStockReader, AuthoritySaleStockReader>();
         services.AddSingleton<ISaleChangeListener, EngineSaleChangeListener>();
@@ -105,7 +72,7 @@ public static class EngineSetup
         services.AddHostedService(sp => sp.GetRequiredService<OrderExpirySweeper>());
         services.AddSingleton(sp => sp.GetRequiredService<RedisMode>().Enabled
             ? new OrderStreamReconciler(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOrderJournal>(),
-                sp.GetRequiredService<FlashSaleRedisOptions>(), sp.GetRequiredService<TimeProvider>())
+                sp.GetRequiredService<IOptions<FlashSaleRedisOptions>>().Value, sp.GetRequiredService<TimeProvider>())
             : null!);
         services.AddHostedService<EngineLifetime>();
         return services;
