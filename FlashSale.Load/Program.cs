@@ -1,4 +1,5 @@
 using FlashSale.Load.Cli;
+using FlashSale.Load.Compare;
 using FlashSale.Load.Running;
 using FlashSale.Load.Scenarios;
 using FlashSale.Load.Terminal;
@@ -7,7 +8,7 @@ using Spectre.Console;
 namespace FlashSale.Load;
 
 /// <summary>
-/// FlashSale.Load: run | prepare | scenarios | help. Exit codes: 0 passed, 1 failed, 2 usage, 3 set-up.
+/// FlashSale.Load: run | prepare | compare | scenarios | help. Exit codes: 0 passed, 1 failed, 2 usage, 3 set-up.
 /// A named entry class rather than top-level statements, so the tests (which also reference the host's
 /// <c>Program</c>) see exactly one <c>Program</c> type.
 /// </summary>
@@ -53,6 +54,18 @@ internal static class LoadProgram
                     return await PrepareCommand.RunAsync(OptionsBinder.BindPrepare(tokens), Console.Out, null, interrupt.Token);
                 }
 
+                case "compare":
+                {
+                    var tokens = ArgumentTokens.Parse(args, OptionTable.Compare);
+                    if (tokens.Flag("help"))
+                    {
+                        Console.Out.Write(HelpText.Render());
+                        return LoadRunner.ExitPassed;
+                    }
+
+                    return CompareCommand.Run(CompareCommand.Bind(tokens), Console.Out, Console.Error);
+                }
+
                 case "scenarios":
                     foreach (var name in ScenarioRegistry.Names)
                     {
@@ -66,7 +79,7 @@ internal static class LoadProgram
                     return LoadRunner.ExitPassed;
 
                 default:
-                    throw new UsageException($"unknown verb '{verb}'; use run, prepare, scenarios or help");
+                    throw new UsageException($"unknown verb '{verb}'; use run, prepare, compare, scenarios or help");
             }
         }
         catch (UsageException ex)

@@ -21,10 +21,7 @@ internal static class AuditRules
     {
         var distinct = records.GroupBy(r => r.OrderId).Select(g => g.First()).ToList();
         var units = distinct.Sum(r => (long)r.Quantity);
-        var released = (readBack ?? [])
-            .Where(o => o.Order?.Status is { } s && Released.Contains(s))
-            .Select(o => o.OrderId)
-            .ToHashSet();
+        var released = ReleasedOrders(readBack);
 
         return
         [
@@ -36,6 +33,35 @@ internal static class AuditRules
             AdminAudit(adminAudit, saleId, units, totalStock),
         ];
     }
+
+    /// <summary>The audit's findings as counts (see <see cref="AuditFigures"/>).</summary>
+    public static AuditFigures Figures(IReadOnlyList<PurchaseRecord> records, int totalStock, int perUserLimit, IReadOnlyList<OrderReadBack>? readBack)
+    {
+        var distinct = records.GroupBy(r => r.OrderId).Select(g => g.First()).ToList();
+        var units = distinct.Sum(r => (long)r.Quantity);
+        var released = ReleasedOrders(readBack);
+        return new AuditFigures(
+            units,
+            distinct.Count,
+            Math.Max(0, units - totalStock),
+            records.GroupBy(r => r.OrderId).Count(g => g.Count() > 1),
+            OverLimit(distinct, released, perUserLimit).Count,
+            readBack is { Count: > 0 } ? readBack.Count(o => o.Status == 404) : null);
+    }
+
+    private static HashSet<Guid> ReleasedOrders(IReadOnlyList<OrderReadBack>? readBack) =>
+        (readBack ?? [])
+            .Where(o => o.Order?.Status is { } s && Released.Contains(s))
+            .Select(o => o.OrderId)
+            .ToHashSet();
+
+    private static List<(Guid Shopper, int Units)> OverLimit(IReadOnlyList<PurchaseRecord> distinct, HashSet<Guid> released, int limit) =>
+        distinct.Where(r => !released.Contains(r.OrderId))
+            .GroupBy(r => r.ShopperId)
+            .Select(g => (Shopper: g.Key, Units: g.Sum(r => r.Quantity)))
+            .Where(x => x.Units > limit)
+            .OrderByDescending(x => x.Units)
+            .ToList();
 
     private static AuditCheck UnitsWithinStock(long units, int orders, int totalStock) =>
         units <= totalStock
@@ -54,12 +80,7 @@ internal static class AuditRules
     private static AuditCheck PerUserLimit(IReadOnlyList<PurchaseRecord> distinct, HashSet<Guid> released, int limit)
     {
         // Units of expired or cancelled orders go back to the shopper's allowance, so they do not count.
-        var over = distinct.Where(r => !released.Contains(r.OrderId))
-            .GroupBy(r => r.ShopperId)
-            .Select(g => (Shopper: g.Key, Units: g.Sum(r => r.Quantity)))
-            .Where(x => x.Units > limit)
-            .OrderByDescending(x => x.Units)
-            .ToList();
+        var over = OverLimit(distinct, released, limit);
         var shoppers = distinct.Select(r => r.ShopperId).Distinct().Count();
         return over.Count == 0
             ? AuditCheck.Pass("per-user-limit", $"{shoppers} shoppers bought, none above {limit} units")

@@ -20,7 +20,9 @@ internal static class AuditRunner
         var records = context.Ledger.Snapshot();
         var readBack = await ReadBackAsync(context, records, ct);
         var admin = await AdminAuditAsync(context, sale.Id, ct);
-        return AuditReport.From(AuditRules.Check(records, sale.Id, sale.TotalStock, sale.PerUserLimit, readBack, admin));
+        return AuditReport.From(
+            AuditRules.Check(records, sale.Id, sale.TotalStock, sale.PerUserLimit, readBack, admin),
+            AuditRules.Figures(records, sale.TotalStock, sale.PerUserLimit, readBack));
     }
 
     private static async Task<IReadOnlyList<OrderReadBack>> ReadBackAsync(ScenarioContext context, IReadOnlyList<PurchaseRecord> records, CancellationToken ct)

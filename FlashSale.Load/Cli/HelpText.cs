@@ -14,6 +14,7 @@ internal static class HelpText
         h.AppendLine("usage:");
         h.AppendLine("  FlashSale.Load run <scenario> [options]     run a scenario (reports in load-reports/<timestamp>-<scenario>)");
         h.AppendLine("  FlashSale.Load prepare [--users 10000]      create shoppers via the bulk endpoint, store their tokens");
+        h.AppendLine("  FlashSale.Load compare A B [options]        two runs' reports side by side: change, noise, audit (A, B: report.json or its directory)");
         h.AppendLine("  FlashSale.Load scenarios                    list the scenarios");
         h.AppendLine();
         h.AppendLine("scenarios:");
@@ -24,21 +25,29 @@ internal static class HelpText
         }
 
         h.AppendLine();
-        h.AppendLine("run options:");
-        foreach (var o in OptionTable.Run)
-        {
-            h.AppendLine($"  --{o.Name}{(o.TakesValue ? " <v>" : ""),-5} {o.Help}".Replace("<v>", "", StringComparison.Ordinal));
-        }
-
-        h.AppendLine();
+        Options(h, "run options:", OptionTable.Run);
+        Options(h, "prepare options:", OptionTable.Prepare.Where(o => !OptionTable.Common.Contains(o)));
+        Options(h, "compare options:", OptionTable.Compare);
         h.AppendLine("examples:");
         h.AppendLine("  FlashSale.Load run baseline --users 256 --duration 20s");
         h.AppendLine("  FlashSale.Load run purchase-storm --users 1000 --stock 5000 --threshold \"purchase.p99<50ms\" --threshold \"errors<0.1%\"");
         h.AppendLine("  FlashSale.Load run purchase-storm --rate 20000/s --ramp 5s --duration 30s --warmup 5s");
         h.AppendLine("  FlashSale.Load prepare --users 10000 && FlashSale.Load run flash-rush --users 10000");
+        h.AppendLine("  FlashSale.Load compare load-reports/before load-reports/after --fail-if \"purchase.p99 > +10%\" --fail-if audit.changed --out cmp");
         h.AppendLine();
-        h.AppendLine("exit codes: 0 passed, 1 a threshold or the audit failed, 2 usage error, 3 set-up failed (host, admin, sale)");
+        h.AppendLine("exit codes: 0 passed, 1 a threshold, the audit or a --fail-if rule failed, 2 usage error, 3 set-up failed (host, admin, sale; compare: a report unreadable)");
         h.AppendLine("targets: only the --target you name (default http://127.0.0.1:5000); no proxies, no redirects are followed.");
         return h.ToString();
+    }
+
+    private static void Options(StringBuilder h, string title, IEnumerable<OptionSpec> options)
+    {
+        h.AppendLine(title);
+        foreach (var o in options)
+        {
+            h.AppendLine($"  --{o.Name,-18} {o.Help}");
+        }
+
+        h.AppendLine();
     }
 }

@@ -45,6 +45,15 @@ internal static class OptionTable
         new("quiet", false, "no progress output, only the summary"),
     ];
 
+    public static readonly OptionSpec[] Compare =
+    [
+        new("fail-if", true, "exit 1 when B is worse: \"purchase.p99 > +10%\", \"purchase.rps < -5%\" (beyond noise only), \"audit.changed\", \"audit.failed\"", Repeatable: true),
+        new("alpha", true, "significance level of the noise test (default 0.05)"),
+        new("out", true, "also write compare.md and compare.html into this directory"),
+        new("quiet", false, "do not print the Markdown to standard output"),
+        new("help", false, "show this help"),
+    ];
+
     public static readonly OptionSpec[] Prepare =
     [
         .. Common,

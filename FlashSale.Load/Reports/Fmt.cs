@@ -15,5 +15,9 @@ internal static class Fmt
 
     public static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>"0.52 0.61 0.70" (1, 5, 15 minutes), or "unknown" when the report has none.</summary>
+    public static string LoadAverage(IReadOnlyList<double>? l) =>
+        l is { Count: > 0 } ? string.Join(' ', l.Select(v => v.ToString("0.00", CultureInfo.InvariantCulture))) : "unknown";
+
     public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 }

@@ -8,7 +8,8 @@ namespace FlashSale.Load.Reports;
 /// <summary>A self-contained page: the Markdown report's tables plus inline SVG charts (RPS and latency over time, latency distribution).</summary>
 internal static class HtmlReport
 {
-    private const string Style = """
+    /// <summary>The pages' one style sheet (the compare page adds a few classes of its own).</summary>
+    internal const string Style = """
         body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1000px;color:#111;padding:0 1rem}
         table{border-collapse:collapse;margin:.5rem 0 1.5rem;font-size:.9rem}th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left}
         td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f4f6}.pass{color:#15803d;font-weight:600}.fail{color:#b91c1c;font-weight:700}
@@ -45,6 +46,7 @@ internal static class HtmlReport
             (".NET", r.Machine.DotNet),
             ("git commit", r.Machine.GitCommit),
             ("host", r.Machine.HostName),
+            ("load average at start", Fmt.LoadAverage(r.Machine.LoadAverage)),
         ]);
 
         Add($"<h2>Options</h2>\n");

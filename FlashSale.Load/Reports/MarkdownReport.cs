@@ -40,6 +40,7 @@ internal static class MarkdownReport
         Line($"| .NET | {Cell(r.Machine.DotNet)} |");
         Line($"| git commit | {r.Machine.GitCommit} |");
         Line($"| host | {Cell(r.Machine.HostName)} |");
+        Line($"| load average at start | {Fmt.LoadAverage(r.Machine.LoadAverage)} |");
         md.AppendLine();
 
         md.AppendLine("## Options").AppendLine();

@@ -36,7 +36,12 @@ internal sealed record RunInfo(
     string CommandLine,
     Guid? SaleId);
 
-internal sealed record MachineInfo(string Os, string Architecture, int Cores, string DotNet, string GitCommit, string HostName);
+/// <summary>
+/// Where the run happened. <see cref="LoadAverage"/> is the 1/5/15-minute load average when the run started (null
+/// where the OS does not expose it, and in reports written before it was recorded): `compare` warns when two
+/// runs started on machines that were not equally quiet.
+/// </summary>
+internal sealed record MachineInfo(string Os, string Architecture, int Cores, string DotNet, string GitCommit, string HostName, IReadOnlyList<double>? LoadAverage = null);
 
 internal sealed record TotalsReport(long Requests, long Ok, long Refused, long Errors, long Timeouts, double Rps, double ErrorRate, LatencySummary Latency);
 

@@ -53,6 +53,7 @@ internal static class LoadRunner
         }
 
         var startedAt = DateTimeOffset.UtcNow;
+        var loadAverageAtStart = MachineProbe.LoadAverage();
         string? failure = null;
         var aborted = false;
         try
@@ -108,7 +109,7 @@ internal static class LoadRunner
             : null;
         var report = ReportBuilder.Build(
             options, scenario, statistics, stats.Series, webSockets, thresholds, audit, context.Notes.All, verdict,
-            MachineProbe.Collect(env.GitCommit), startedAt, DateTimeOffset.UtcNow, context.Sale?.Id);
+            MachineProbe.Collect(env.GitCommit, loadAverageAtStart), startedAt, DateTimeOffset.UtcNow, context.Sale?.Id);
 
         string? directory = null;
         if (options.WriteReports)
