@@ -10,6 +10,22 @@ public sealed class OrderSweepOptions
     /// <summary>How often the sweeper looks for reserved orders past their deadline.</summary>
     [Range(0.05, 3600)]
     public double SweepIntervalSeconds { get; set; } = 1;
+
+    /// <summary>
+    /// How long past its deadline an order whose payment started is left alone before the sweeper asks the gateway
+    /// whether it was charged. Longer than <see cref="ChargeTimeoutSeconds"/>, so no charge this host still waits for
+    /// can land on an order the sweeper expired.
+    /// </summary>
+    [Range(0, 3600)]
+    public double PaymentGraceSeconds { get; set; } = 30;
+
+    /// <summary>How long pay waits for the gateway before it gives up (the attempt stays marked for the sweeper).</summary>
+    [Range(0.1, 600)]
+    public double ChargeTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Reserved orders expired, and their units returned, per batch.</summary>
+    [Range(1, 100_000)]
+    public int SweepBatch { get; set; } = 2_000;
 }
 
 /// <summary>
@@ -19,8 +35,6 @@ public sealed class OrderSweepOptions
 public sealed partial class OrderExpirySweeper(OrderLifecycle lifecycle, UnitReturns returns, IOptions<OrderSweepOptions> options,
     TimeProvider clock, ILogger<OrderExpirySweeper> logger) : BackgroundService
 {
-    private const int Batch = 500;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.SweepIntervalSeconds), clock);
@@ -44,10 +58,10 @@ public sealed partial class OrderExpirySweeper(OrderLifecycle lifecycle, UnitRet
         int expired;
         do
         {
-            expired = await lifecycle.ExpireDueAsync(Batch, cancellationToken);
+            expired = await lifecycle.ExpireDueAsync(options.Value.SweepBatch, cancellationToken);
             total += expired;
         }
-        while (expired == Batch);
+        while (expired == options.Value.SweepBatch);
         return total + await returns.FinishPendingAsync(cancellationToken);
     }
 

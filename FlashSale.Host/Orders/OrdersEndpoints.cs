@@ -79,6 +79,8 @@ public static class OrdersEndpoints
             OrderLifecycle.CancelOutcome.NotReserved => Problems.Conflict(
                 order!.Status == OrderStatus.Paid ? ProblemTypes.Conflict : ProblemTypes.OrderExpired,
                 $"The order is {order.Status} and can no longer be cancelled."),
+            OrderLifecycle.CancelOutcome.PaymentInProgress => Problems.Conflict(ProblemTypes.Conflict,
+                "A payment of this order is in progress.", "Try again in a moment."),
             _ => Problems.NotFound("The order"),
         };
     }
