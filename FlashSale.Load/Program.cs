@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace FlashSale.Load;
 
 /// <summary>
-/// FlashSale.Load: run | prepare | compare | scenarios | help. Exit codes: 0 passed, 1 failed, 2 usage, 3 set-up.
+/// FlashSale.Load: run | prepare | prepare-history | compare | scenarios | help. Exit codes: 0 passed, 1 failed, 2 usage, 3 set-up.
 /// A named entry class rather than top-level statements, so the tests (which also reference the host's
 /// <c>Program</c>) see exactly one <c>Program</c> type.
 /// </summary>
@@ -66,6 +66,9 @@ internal static class LoadProgram
                     return CompareCommand.Run(CompareCommand.Bind(tokens), Console.Out, Console.Error);
                 }
 
+                case "prepare-history":
+                    return await HistoryCommand.RunAsync(ArgumentTokens.Parse(args, HistoryCommand.Options), Console.Out, interrupt.Token);
+
                 case "scenarios":
                     foreach (var name in ScenarioRegistry.Names)
                     {
@@ -79,7 +82,7 @@ internal static class LoadProgram
                     return LoadRunner.ExitPassed;
 
                 default:
-                    throw new UsageException($"unknown verb '{verb}'; use run, prepare, compare, scenarios or help");
+                    throw new UsageException($"unknown verb '{verb}'; use run, prepare, prepare-history, compare, scenarios or help");
             }
         }
         catch (UsageException ex)

@@ -40,7 +40,7 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
 {
     private readonly IConnectionMultiplexer _redis = redis ?? throw new ArgumentNullException(nameof(redis));
     private readonly ConcurrentDictionary<Guid, RedisSaleKeys> _keys = new();
-    private readonly RedisScript _join = new(WaitingRoomScripts.Join);
+    private readonly RedisScript _join = new(WaitingRoomScripts.JoinMany);
     private readonly RedisScript _admit = new(WaitingRoomScripts.Admit);
     private readonly RedisScript _snapshot = new(WaitingRoomScripts.Snapshot);
 
@@ -53,20 +53,43 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
 
     /// <summary>
     /// Joins the line (<paramref name="join"/> true: idempotent, one live ticket per shopper) or only reads the
-    /// shopper's place (false).
+    /// shopper's place (false). A batch of one: hosts under load go through <see cref="PlaceManyAsync"/>.
     /// </summary>
     public async Task<QueuePlace> JoinAsync(Guid saleId, Guid userId, long nowUnixMs, bool join)
     {
-        var result = await _join.EvaluateAsync(_redis, KeysFor(saleId).JoinKeys,
-            [RedisSaleKeys.Member(userId), nowUnixMs, join ? 1 : 0]).ConfigureAwait(false);
-        var first = (long)result[0];
-        return first switch
+        var places = new QueuePlace[1];
+        await PlaceManyAsync(saleId, [(userId, join)], places).ConfigureAwait(false);
+        return places[0];
+    }
+
+    /// <summary>
+    /// Joins or reads the places of a batch of shoppers in one Lua call, in the batch's order (tickets follow it).
+    /// <paramref name="places"/> receives one answer per shopper.
+    /// </summary>
+    public async Task PlaceManyAsync(Guid saleId, IReadOnlyList<(Guid UserId, bool Join)> shoppers, Memory<QueuePlace> places)
+    {
+        ArgumentNullException.ThrowIfNull(shoppers);
+        var args = new RedisValue[shoppers.Count * 2];
+        for (var i = 0; i < shoppers.Count; i++)
         {
-            -1 => new QueuePlace(QueueOutcome.NoSaleState, 0, 0, false, 0),
-            -2 => new QueuePlace(QueueOutcome.NoWaitingRoom, 0, 0, false, 0),
-            -3 => new QueuePlace(QueueOutcome.NotInLine, 0, (long)result[1], false, 0),
-            _ => new QueuePlace(QueueOutcome.InLine, first, (long)result[1], (long)result[2] == 1, (long)result[3]),
-        };
+            args[2 * i] = RedisSaleKeys.Member(shoppers[i].UserId);
+            args[(2 * i) + 1] = shoppers[i].Join ? 1 : 0;
+        }
+        var result = await _join.EvaluateAsync(_redis, KeysFor(saleId).JoinKeys, args).ConfigureAwait(false);
+        var first = (long)result[0];
+        var span = places.Span;
+        for (var i = 0; i < shoppers.Count; i++)
+        {
+            if (first < 0)
+            {
+                span[i] = new QueuePlace(first == -1 ? QueueOutcome.NoSaleState : QueueOutcome.NoWaitingRoom, 0, 0, false, 0);
+                continue;
+            }
+            var ticket = (long)result[1 + (3 * i)];
+            span[i] = ticket < 0
+                ? new QueuePlace(QueueOutcome.NotInLine, 0, first, false, 0)
+                : new QueuePlace(QueueOutcome.InLine, ticket, first, (long)result[2 + (3 * i)] == 1, (long)result[3 + (3 * i)]);
+        }
     }
 
     /// <summary>

@@ -4,34 +4,54 @@ namespace FlashSale.Engine.Redis;
 internal static class WaitingRoomScripts
 {
     /// <summary>
-    /// Joins the line (ARGV[3] = "1") or reads the shopper's place (ARGV[3] = "0").
-    /// KEYS: 1 meta, 2 queue, 3 tickets, 4 line, 5 admitted. ARGV: 1 user (N), 2 the host's clock (unix ms, unused: whether an
-    /// admission is still live is decided on Redis <c>TIME</c>, the clock the purchase script checks it with), 3 join flag.
-    /// Reply: {-1} no sale state, {-2} the sale has no waiting room, {-3, through} not in line (read only);
-    /// otherwise {ticket, through, admitted 0/1, admission deadline ms or 0}.
-    /// A shopper keeps one ticket while it waits or is admitted; once the ticket was admitted and the admission is
-    /// gone (window lapsed, or used up by buying the limit), joining again hands out a new ticket at the back.
+    /// Joins the line or reads shoppers' places, for a whole batch of shoppers in one call (the host's per-sale
+    /// single writer, <c>LineDesk</c>, drains what queued while the previous call ran).
+    /// KEYS: 1 meta, 2 queue, 3 tickets, 4 line, 5 admitted. ARGV: pairs of (user (N), join flag "1" or "0").
+    /// Reply: {-1} no sale state, {-2} the sale has no waiting room; otherwise
+    /// {through, then per shopper: ticket (or -3: not in line, read only), admitted 0/1, admission deadline ms or 0}.
+    /// A shopper keeps one ticket while it waits or is admitted (the same shopper twice in a batch gets the same
+    /// ticket); once the ticket was admitted and the admission is gone (window lapsed, or used up by buying the
+    /// limit), joining again hands out a new ticket at the back. Whether an admission is still live is decided on
+    /// Redis <c>TIME</c>, the clock the purchase script checks it with.
     /// </summary>
-    public const string Join = """
+    public const string JoinMany = """
         local wr = redis.call('HGET', KEYS[1], 'wr')
         if not wr then return {-1} end
         if wr ~= '1' then return {-2} end
-        local user = ARGV[1]
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local clock = redis.call('TIME')
+        local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
         local through = tonumber(redis.call('HGET', KEYS[2], 'through') or '0')
-        local t = redis.call('HGET', KEYS[3], user)
-        if t then
-          t = tonumber(t)
-          if t > through then return {t, through, 0, 0} end
-          local d = redis.call('ZSCORE', KEYS[5], user)
-          if d and tonumber(d) >= now then return {t, through, 1, tonumber(d)} end
+        local out = {through}
+        for i = 1, #ARGV, 2 do
+          local user = ARGV[i]
+          local t = redis.call('HGET', KEYS[3], user)
+          local admitted, deadline = 0, 0
+          local placed = false
+          if t then
+            t = tonumber(t)
+            if t > through then
+              placed = true
+            else
+              local d = redis.call('ZSCORE', KEYS[5], user)
+              if d and tonumber(d) >= now then
+                placed, admitted, deadline = true, 1, tonumber(d)
+              end
+            end
+          end
+          if not placed then
+            if ARGV[i + 1] == '1' then
+              t = redis.call('HINCRBY', KEYS[2], 'issued', 1)
+              redis.call('HSET', KEYS[3], user, t)
+              redis.call('RPUSH', KEYS[4], user)
+            else
+              t = -3
+            end
+          end
+          out[#out + 1] = t
+          out[#out + 1] = admitted
+          out[#out + 1] = deadline
         end
-        if ARGV[3] ~= '1' then return {-3, through} end
-        t = redis.call('HINCRBY', KEYS[2], 'issued', 1)
-        redis.call('HSET', KEYS[3], user, t)
-        redis.call('RPUSH', KEYS[4], user)
-        return {t, through, 0, 0}
+        return out
         """;
 
     /// <summary>

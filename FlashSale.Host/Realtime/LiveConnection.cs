@@ -34,8 +34,9 @@ public sealed class LiveConnection
     private int _dead;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public LiveConnection(WebSocket socket, TimeProvider clock, int maxPending, long tokenExpiresAtUnixMs)
+    public LiveConnection(WebSocket socket, TimeProvider clock, int maxPending, long tokenExpiresAtUnixMs, Guid userId = default)
     {
+        UserId = userId;
         _socket = socket ?? throw new ArgumentNullException(nameof(socket));
         _clock = clock ?? throw new ArgumentNullException(nameof(clock));
         _maxPending = maxPending;
@@ -50,6 +51,9 @@ public sealed class LiveConnection
     public HashSet<Guid> Subscriptions { get; } = [];
 
     public long TokenExpiresAtUnixMs { get; }
+
+    /// <summary>The shopper whose token opened the socket (<see cref="Guid.Empty"/> when unknown).</summary>
+    public Guid UserId { get; }
 
     public bool IsDead => Volatile.Read(ref _dead) != 0;
 

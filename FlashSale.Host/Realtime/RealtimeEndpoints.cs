@@ -38,7 +38,7 @@ public static partial class RealtimeEndpoints
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(tokens);
-        if (await tokens.ValidateAsync(http.Request) is not { } tokenExpiresAt)
+        if (await tokens.ValidateAsync(http.Request) is not { } identity)
         {
             http.Response.Headers.WWWAuthenticate = "Bearer";
             return Problems.Unauthorized(ProblemTypes.Unauthorized, "A valid bearer token is required.");
@@ -50,7 +50,7 @@ public static partial class RealtimeEndpoints
         }
         var settings = options.Value;
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
-        var connection = new LiveConnection(socket, clock, (settings.MaxSubscriptionsPerSocket * 4) + 32, tokenExpiresAt);
+        var connection = new LiveConnection(socket, clock, (settings.MaxSubscriptionsPerSocket * 4) + 32, identity.ExpiresAtUnixMs, identity.UserId);
         hub.Register(connection);
         try
         {

@@ -13,6 +13,8 @@ public sealed class RealtimeHub(SaleSignals signals)
 {
     private readonly ConcurrentDictionary<Guid, SaleTopic> _topics = new();
     private readonly ConcurrentDictionary<LiveConnection, byte> _connections = new();
+    // (sale, user) → this host's open subscriptions of that shopper to that sale (a shopper may have several tabs).
+    private readonly ConcurrentDictionary<(Guid SaleId, Guid UserId), int> _shoppers = new();
 
     public int ConnectionCount => _connections.Count;
 
@@ -29,15 +31,21 @@ public sealed class RealtimeHub(SaleSignals signals)
 
     public void Register(LiveConnection connection) => _connections.TryAdd(connection, 0);
 
+    /// <summary>
+    /// Whether the shopper follows the sale on a socket of this host: then the line's frames reach that shopper and
+    /// the waiting room tells it not to poll.
+    /// </summary>
+    public bool IsFollowing(Guid saleId, Guid userId) => userId != Guid.Empty && _shoppers.ContainsKey((saleId, userId));
+
     public void Unregister(LiveConnection connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
         _connections.TryRemove(connection, out _);
         foreach (var saleId in connection.Subscriptions)
         {
-            if (_topics.TryGetValue(saleId, out var topic))
+            if (_topics.TryGetValue(saleId, out var topic) && topic.Remove(connection))
             {
-                topic.Remove(connection);
+                Unfollow(saleId, connection.UserId);
             }
         }
         connection.Subscriptions.Clear();
@@ -51,7 +59,11 @@ public sealed class RealtimeHub(SaleSignals signals)
     {
         ArgumentNullException.ThrowIfNull(connection);
         var topic = _topics.GetOrAdd(saleId, static _ => new SaleTopic());
-        var first = topic.Add(connection);
+        var (first, added) = topic.Add(connection);
+        if (added && connection.UserId != Guid.Empty)
+        {
+            _shoppers.AddOrUpdate((saleId, connection.UserId), 1, static (_, n) => n + 1);
+        }
         var known = topic.SendLatest(connection, saleId);
         if (first || !known)
         {
@@ -62,9 +74,25 @@ public sealed class RealtimeHub(SaleSignals signals)
     public void Unsubscribe(LiveConnection connection, Guid saleId)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        if (_topics.TryGetValue(saleId, out var topic))
+        if (_topics.TryGetValue(saleId, out var topic) && topic.Remove(connection))
         {
-            topic.Remove(connection);
+            Unfollow(saleId, connection.UserId);
+        }
+    }
+
+    private void Unfollow(Guid saleId, Guid userId)
+    {
+        if (userId == Guid.Empty)
+        {
+            return;
+        }
+        var key = (saleId, userId);
+        while (_shoppers.TryGetValue(key, out var n))
+        {
+            if (n <= 1 ? _shoppers.TryRemove(KeyValuePair.Create(key, n)) : _shoppers.TryUpdate(key, n - 1, n))
+            {
+                return;
+            }
         }
     }
 
@@ -128,26 +156,30 @@ public sealed class RealtimeHub(SaleSignals signals)
             }
         }
 
-        public bool Add(LiveConnection connection)
+        /// <summary>Adds the socket; says whether it is the topic's only member and whether it was new.</summary>
+        public (bool First, bool Added) Add(LiveConnection connection)
         {
             lock (_gate)
             {
-                if (_members.Add(connection))
+                var added = _members.Add(connection);
+                if (added)
                 {
                     _snapshot = null;
                 }
-                return _members.Count == 1;
+                return (_members.Count == 1, added);
             }
         }
 
-        public void Remove(LiveConnection connection)
+        public bool Remove(LiveConnection connection)
         {
             lock (_gate)
             {
-                if (_members.Remove(connection))
+                if (!_members.Remove(connection))
                 {
-                    _snapshot = null;
+                    return false;
                 }
+                _snapshot = null;
+                return true;
             }
         }
 

@@ -25,6 +25,9 @@ public static class RealtimeSetup
         services.AddSingleton(sp => sp.GetRequiredService<RedisMode>().Enabled
             ? new RedisWaitingRoom(sp.GetRequiredService<IConnectionMultiplexer>())
             : null!);
+        services.AddSingleton(sp => sp.GetRequiredService<RedisMode>().Enabled
+            ? new LineDesk(sp.GetRequiredService<RedisWaitingRoom>(), sp.GetRequiredService<IOptions<WaitingRoomOptions>>())
+            : null!);
         services.AddSingleton<ISaleSnapshots>(sp => sp.GetRequiredService<RedisMode>().Enabled
             ? new RedisSaleSnapshots(sp.GetRequiredService<RedisWaitingRoom>())
             : new LocalSaleSnapshots(sp.GetRequiredKeyedService<IStockAuthority>(EngineSetup.DecidingAuthority), sp.GetRequiredService<SaleDefinitions>()));

@@ -6,7 +6,8 @@ namespace FlashSale.Host.Realtime;
 
 /// <summary>
 /// Validates the bearer token of a <c>/ws</c> upgrade with the same rules as the API (the JwtBearer scheme's own
-/// <see cref="Microsoft.IdentityModel.Tokens.TokenValidationParameters"/>), and keeps nothing but its expiry.
+/// <see cref="Microsoft.IdentityModel.Tokens.TokenValidationParameters"/>), and keeps nothing but its expiry and
+/// the user id (so the waiting room can tell a shopper whose socket carries the line not to poll).
 /// <para>
 /// Why not the authentication middleware: a WebSocket is one HTTP request that lasts for hours, and everything the
 /// middleware builds for a request lives as long as it does — the principal with its claims, the parsed token (the
@@ -20,8 +21,8 @@ public sealed class SocketTokens(IOptionsMonitor<JwtBearerOptions> bearer)
 {
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
 
-    /// <summary>The token's expiry (unix ms) when the request carries a valid one, otherwise null.</summary>
-    public async ValueTask<long?> ValidateAsync(HttpRequest request)
+    /// <summary>The token's user and expiry when the request carries a valid one, otherwise null.</summary>
+    public async ValueTask<SocketIdentity?> ValidateAsync(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var token = Find(request);
@@ -36,7 +37,9 @@ public sealed class SocketTokens(IOptionsMonitor<JwtBearerOptions> bearer)
             return null;
         }
         var validTo = result.SecurityToken.ValidTo; // UTC; MinValue without "exp", which the parameters refuse
-        return validTo == DateTime.MinValue ? long.MaxValue : new DateTimeOffset(DateTime.SpecifyKind(validTo, DateTimeKind.Utc)).ToUnixTimeMilliseconds();
+        var expiresAt = validTo == DateTime.MinValue ? long.MaxValue : new DateTimeOffset(DateTime.SpecifyKind(validTo, DateTimeKind.Utc)).ToUnixTimeMilliseconds();
+        var userId = result.SecurityToken is JsonWebToken jwt && Guid.TryParse(jwt.Subject, out var sub) ? sub : Guid.Empty;
+        return new SocketIdentity(userId, expiresAt);
     }
 
     /// <summary>
@@ -76,3 +79,6 @@ public sealed class SocketTokens(IOptionsMonitor<JwtBearerOptions> bearer)
         return null;
     }
 }
+
+/// <summary>Who opened a socket (<see cref="Guid.Empty"/> when the token names no user) and when its token expires.</summary>
+public readonly record struct SocketIdentity(Guid UserId, long ExpiresAtUnixMs);

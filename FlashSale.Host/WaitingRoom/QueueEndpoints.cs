@@ -1,9 +1,9 @@
-using System.Security.Claims;
 using System.Text.Json.Serialization;
 using FlashSale.Engine.Core;
 using FlashSale.Engine.Redis;
 using FlashSale.Host.Infrastructure.Problems;
 using FlashSale.Host.Infrastructure.Security;
+using FlashSale.Host.Realtime;
 using FlashSale.Host.Sales;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -12,7 +12,9 @@ namespace FlashSale.Host.WaitingRoom;
 /// <summary>
 /// A shopper's place in a sale's line. <see cref="Position"/> is <c>ticket - admittedThrough</c> (0 once admitted);
 /// <see cref="EtaSeconds"/> is the position at the sale's rate, counted from the opening for an upcoming sale;
-/// <see cref="AdmittedUntil"/> is when an admitted shopper's window to buy ends.
+/// <see cref="AdmittedUntil"/> is when an admitted shopper's window to buy ends. <see cref="PollAfterMs"/> is null
+/// when the shopper follows the sale on a socket of this host: its queue frames carry the line, so it should not poll
+/// (only if the socket closes); otherwise it is when to ask again.
 /// </summary>
 public sealed record QueueResponse(
     long Ticket,
@@ -21,7 +23,7 @@ public sealed record QueueResponse(
     bool Admitted,
     DateTime? AdmittedUntil,
     int EtaSeconds,
-    int PollAfterMs,
+    int? PollAfterMs,
     int RatePerSecond,
     int AdmissionWindowSeconds);
 
@@ -49,18 +51,19 @@ public static class QueueEndpoints
     public static IEndpointRouteBuilder MapWaitingRoom(this IEndpointRouteBuilder routes)
     {
         var queue = routes.MapGroup("/api/v1/flash-sales/{id:guid}/queue").WithTags("Waiting room").RequireAuthorization();
-        queue.MapPost("/", (Guid id, ClaimsPrincipal user, IServiceProvider services, SaleDefinitions definitions, WaitingRoomCatalog catalog,
-            TimeProvider clock, CancellationToken ct) => PlaceAsync(id, user, join: true, services, definitions, catalog, clock, ct));
-        queue.MapGet("/me", (Guid id, ClaimsPrincipal user, IServiceProvider services, SaleDefinitions definitions, WaitingRoomCatalog catalog,
-            TimeProvider clock, CancellationToken ct) => PlaceAsync(id, user, join: false, services, definitions, catalog, clock, ct));
+        queue.MapPost("/", (Guid id, HttpContext http, IServiceProvider services, SaleDefinitions definitions, WaitingRoomCatalog catalog,
+            TimeProvider clock, CancellationToken ct) => PlaceAsync(id, http, join: true, services, definitions, catalog, clock, ct));
+        queue.MapGet("/me", (Guid id, HttpContext http, IServiceProvider services, SaleDefinitions definitions, WaitingRoomCatalog catalog,
+            TimeProvider clock, CancellationToken ct) => PlaceAsync(id, http, join: false, services, definitions, catalog, clock, ct));
         return routes;
     }
 
     /// <summary>Joins (idempotent: one live ticket per shopper) or reads the shopper's place.</summary>
-    public static async Task<Results<Ok<QueueResponse>, ProblemHttpResult>> PlaceAsync(Guid id, ClaimsPrincipal user, bool join,
+    public static async Task<Results<Ok<QueueResponse>, ProblemHttpResult>> PlaceAsync(Guid id, HttpContext http, bool join,
         IServiceProvider services, SaleDefinitions definitions, WaitingRoomCatalog catalog, TimeProvider clock, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(http);
         var sale = await definitions.FindAsync(id, cancellationToken);
         if (sale is null)
         {
@@ -70,8 +73,8 @@ public static class QueueEndpoints
         {
             return NoWaitingRoom();
         }
-        var room = services.GetService<RedisWaitingRoom>();
-        if (room is null)
+        var desk = services.GetService<LineDesk>();
+        if (desk is null)
         {
             return Problems.Of(StatusCodes.Status501NotImplemented, WaitingRoomProblems.WaitingRoomUnavailable,
                 "The waiting room needs Redis; this host runs alone without it.",
@@ -84,18 +87,28 @@ public static class QueueEndpoints
             // Nobody will be admitted any more: a ticket now would only be a place in a line that never moves.
             return Problems.Conflict(ProblemTypes.SaleNotActive, "The sale has ended.", "Its line is closed.");
         }
-        var userId = user.UserId();
-        var place = await room.JoinAsync(id, userId, now, join);
-        if (place.Outcome == QueueOutcome.NoSaleState)
+        var userId = http.User.UserId();
+        QueuePlace place;
+        try
         {
-            // Redis lost the sale (or never saw it): install it from PostgreSQL, as the first purchase would.
-            await services.GetRequiredService<IStockAuthority>().EnsureInitializedAsync(sale, cancellationToken);
-            place = await room.JoinAsync(id, userId, now, join);
-            if (place.Outcome == QueueOutcome.NoSaleState && now >= sale.EndsAt.ToUnixTimeMilliseconds())
+            place = await desk.PlaceAsync(id, userId, join);
+            if (place.Outcome == QueueOutcome.NoSaleState)
             {
-                // An ended sale whose Redis state was removed past its retention is not rebuilt: it has ended, for good.
-                return Problems.Conflict(ProblemTypes.SaleNotActive, "The sale has ended.", "Its line is closed.");
+                // Redis lost the sale (or never saw it): install it from PostgreSQL, as the first purchase would.
+                await services.GetRequiredService<IStockAuthority>().EnsureInitializedAsync(sale, cancellationToken);
+                place = await desk.PlaceAsync(id, userId, join);
             }
+        }
+        catch (LineBusyException)
+        {
+            http.Response.Headers.RetryAfter = "1";
+            return Problems.Of(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ServiceUnavailable, "The line is busy right now.",
+                "Nothing changed. Try again after the Retry-After delay.");
+        }
+        if (place.Outcome == QueueOutcome.NoSaleState && now >= sale.EndsAt.ToUnixTimeMilliseconds())
+        {
+            // An ended sale whose Redis state was removed past its retention is not rebuilt: it has ended, for good.
+            return Problems.Conflict(ProblemTypes.SaleNotActive, "The sale has ended.", "Its line is closed.");
         }
         switch (place.Outcome)
         {
@@ -113,8 +126,10 @@ public static class QueueEndpoints
         var rate = Math.Max(1, settings?.RatePerSecond ?? SaleLimits.DefaultAdmissionRatePerSecond);
         var position = place.Admitted ? 0 : place.Position;
         var eta = (int)Math.Min(int.MaxValue, (position + rate - 1) / rate);
-        // Poll about four times before the turn comes, never more than once a second nor less than every 10 s.
-        var pollAfter = place.Admitted ? 5_000 : (int)Math.Clamp(eta * 250L, 1_000, 10_000);
+        // A shopper whose socket here follows the sale hears the line from its frames: no polling at all. Others poll
+        // about four times before the turn comes, never more than once a second nor less than every 10 s.
+        int? pollAfter = services.GetRequiredService<RealtimeHub>().IsFollowing(id, userId) ? null
+            : place.Admitted ? 5_000 : (int)Math.Clamp(eta * 250L, 1_000, 10_000);
         return TypedResults.Ok(new QueueResponse(place.Ticket, position, place.AdmittedThrough, place.Admitted,
             place.Admitted ? DateTimeOffset.FromUnixTimeMilliseconds(place.AdmittedUntilUnixMs).UtcDateTime : null,
             eta, pollAfter, rate, settings?.WindowSeconds ?? SaleLimits.DefaultAdmissionWindowSeconds));

@@ -23,6 +23,14 @@ public sealed class WaitingRoomOptions
     [Range(1, 100_000)]
     public int MaxAdmissionsPerStep { get; set; } = 2_000;
 
+    /// <summary>Most joins and place reads of one sale answered by one Lua call (<see cref="LineDesk"/>).</summary>
+    [Range(1, 10_000)]
+    public int MaxPlacesPerCall { get; set; } = 1_000;
+
+    /// <summary>Joins and place reads one sale's desk holds while a call runs; beyond, a 503 with Retry-After.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxWaitingPlaces { get; set; } = 50_000;
+
     /// <summary>How often the list of waiting-room sales is re-read from PostgreSQL.</summary>
     [Range(0.05, 3_600)]
     public double CatalogRefreshSeconds { get; set; } = 1;

@@ -15,6 +15,8 @@ internal static class HelpText
         h.AppendLine("  FlashSale.Load run <scenario> [options]     run a scenario (reports in load-reports/<timestamp>-<scenario>)");
         h.AppendLine("  FlashSale.Load prepare [--users 10000]      create shoppers via the bulk endpoint, store their tokens");
         h.AppendLine("  FlashSale.Load compare A B [options]        two runs' reports side by side: change, noise, audit (A, B: report.json or its directory)");
+        h.AppendLine("  FlashSale.Load prepare-history --postgres <conn> [--orders 5000000] [--expired 500000]");
+        h.AppendLine("                                              write past orders into the host's database (binary COPY)");
         h.AppendLine("  FlashSale.Load scenarios                    list the scenarios");
         h.AppendLine();
         h.AppendLine("scenarios:");
@@ -28,6 +30,7 @@ internal static class HelpText
         Options(h, "run options:", OptionTable.Run);
         Options(h, "prepare options:", OptionTable.Prepare.Where(o => !OptionTable.Common.Contains(o)));
         Options(h, "compare options:", OptionTable.Compare);
+        Options(h, "prepare-history options:", HistoryCommand.Options);
         h.AppendLine("examples:");
         h.AppendLine("  FlashSale.Load run baseline --users 256 --duration 20s");
         h.AppendLine("  FlashSale.Load run purchase-storm --users 1000 --stock 5000 --threshold \"purchase.p99<50ms\" --threshold \"errors<0.1%\"");

@@ -78,6 +78,9 @@ internal sealed record LoadOptions
 
     public string CardNumber { get; init; } = "4242424242424242";
 
+    /// <summary>flash-rush: a host process on this machine whose memory and CPU the report states.</summary>
+    public int? HostPid { get; init; }
+
     /// <summary>Plain progress lines instead of the live display (also automatic when output is redirected).</summary>
     public bool Plain { get; init; }
 

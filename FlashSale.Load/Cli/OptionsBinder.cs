@@ -35,6 +35,7 @@ internal static class OptionsBinder
         if (t.Value("payment-window") is { } payment) options = options with { PaymentWindowSeconds = ValueParsers.Count("payment-window", payment) };
         if (t.Value("start-in") is { } startIn) options = options with { StartIn = ValueParsers.Duration("start-in", startIn) };
         if (t.Value("card") is { } card) options = options with { CardNumber = card };
+        if (t.Value("host-pid") is { } pid) options = options with { HostPid = ValueParsers.Count("host-pid", pid) };
         if (t.Value("audit-sample") is { } sample)
         {
             options = options with { AuditSample = sample.Equals("all", StringComparison.OrdinalIgnoreCase) ? null : ValueParsers.Count("audit-sample", sample, 0) };

@@ -16,6 +16,7 @@ internal sealed class SaleSocket : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task _receiving = Task.CompletedTask;
     private int _queueFrames;
+    private readonly TaskCompletionSource _firstFrame = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private SaleSocket(WebSocket socket, SaleFeed feed)
     {
@@ -23,8 +24,14 @@ internal sealed class SaleSocket : IAsyncDisposable
         _feed = feed;
     }
 
-    /// <summary>True once the host has sent this socket a queue frame: polling can then slow down.</summary>
+    /// <summary>True once the host has sent this socket a queue frame.</summary>
     public bool HearsQueue => Volatile.Read(ref _queueFrames) > 0;
+
+    /// <summary>Completes with the first frame the host sends (the subscription's latest frames): it follows the sale.</summary>
+    public Task FirstFrame => _firstFrame.Task;
+
+    /// <summary>Completes when the socket is done (closed by either side or dropped).</summary>
+    public Task Closed => _receiving;
 
     public static Uri UriFor(Uri target, string accessToken)
     {
@@ -98,6 +105,7 @@ internal sealed class SaleSocket : IAsyncDisposable
 
     private void Handle(ReadOnlySpan<byte> frame)
     {
+        _firstFrame.TrySetResult();
         if (_feed.OnFrame(frame) == "queue")
         {
             Interlocked.Increment(ref _queueFrames);

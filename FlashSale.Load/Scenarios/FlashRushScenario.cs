@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net.WebSockets;
 using FlashSale.Load.Api;
 using FlashSale.Load.Realtime;
@@ -9,8 +10,15 @@ namespace FlashSale.Load.Scenarios;
 
 /// <summary>
 /// The rush the product exists for: each shopper (prepared token) opens a WebSocket and subscribes, joins the
-/// line when the sale has one, waits for admission (queue frames; polling queue/me as the fallback), buys once
-/// and pays. Every step the host does not offer is skipped, once, with a note in the report.
+/// line when the sale has one, waits for admission (queue frames; polling queue/me only as the host's
+/// <c>pollAfterMs</c> says: never while the socket follows the sale), buys once and pays. Every step the host does
+/// not offer is skipped, once, with a note in the report.
+/// <para>
+/// Besides each request's latency it records <c>admitted-to-answer</c> (from the moment the shopper learnt it was
+/// admitted, or the sale opened, to the purchase's answer: the wait a shopper feels) and <c>sold-out-told</c> (for
+/// every shopper still in line when the stock ran out, from the last unit's 201 reaching the tool to that shopper
+/// being told "sold out").
+/// </para>
 /// </summary>
 internal sealed class FlashRushScenario : IScenario
 {
@@ -27,6 +35,11 @@ internal sealed class FlashRushScenario : IScenario
     private StepStats? _poll;
     private StepStats? _purchase;
     private StepStats? _pay;
+    private StepStats? _admittedToAnswer;
+    private StepStats? _soldOutTold;
+    private long _lastUnitAt;
+    private readonly ConcurrentQueue<long> _toldSoldOutAt = new();
+    private HostProbe? _host;
     private volatile bool _socketsOn = true;
     private volatile bool _queueOn = true;
     private volatile bool _payOn = true;
@@ -63,6 +76,8 @@ internal sealed class FlashRushScenario : IScenario
         _poll = context.Stats.Step("queue-poll");
         _purchase = context.Stats.Step("purchase");
         _pay = context.Stats.Step("pay");
+        _admittedToAnswer = context.Stats.Step("admitted-to-answer", isRequest: false);
+        _soldOutTold = context.Stats.Step("sold-out-told", isRequest: false);
         _feed = new SaleFeed(_sale.Id, context.Stats.Step("event-lag", isRequest: false));
         if (_sale.WaitingRoom == false)
         {
@@ -71,6 +86,14 @@ internal sealed class FlashRushScenario : IScenario
         }
 
         await ProbeWebSocketAsync(ct);
+        if (o.HostPid is { } pid)
+        {
+            _host = HostProbe.Start(pid);
+            if (_host is null)
+            {
+                context.Notes.Add($"--host-pid {pid}: the process cannot be read from /proc; host memory and CPU not reported");
+            }
+        }
     }
 
     /// <summary>
@@ -151,9 +174,19 @@ internal sealed class FlashRushScenario : IScenario
             return IterationResult.Done;
         }
 
+        var admittedAt = Stopwatch.GetTimestamp();
         var start = user.BeginStep();
         var answer = await context.Api.PurchaseAsync(user.Token, _sale!.Id, context.Options.Quantity, Guid.NewGuid().ToString("N"), ct);
         _purchase!.Record(answer.Outcome, start);
+        _admittedToAnswer!.Record(answer.Outcome, admittedAt);
+        if (answer.IsOk)
+        {
+            var now = Stopwatch.GetTimestamp();
+            long last;
+            while (now > (last = Interlocked.Read(ref _lastUnitAt)) && Interlocked.CompareExchange(ref _lastUnitAt, now, last) != last)
+            {
+            }
+        }
         if (!answer.IsOk || answer.Value is not { } order)
         {
             if (answer.Outcome.Name == "sold-out")
@@ -214,6 +247,13 @@ internal sealed class FlashRushScenario : IScenario
     private async Task<Admission?> QueueAsync(VirtualUser user, SaleSocket? socket, CancellationToken ct)
     {
         var context = _context!;
+        if (socket is not null)
+        {
+            // As a page does: the sale is on screen (the subscription's first frame) before the shopper joins, so the
+            // host knows the socket follows the sale and answers "don't poll".
+            await Task.WhenAny(socket.FirstFrame, socket.Closed, Task.Delay(TimeSpan.FromSeconds(2), context.Stopping));
+        }
+
         var start = user.BeginStep();
         var join = await context.Api.JoinQueueAsync(user.Token, _sale!.Id, ct);
         if (!join.IsOk && join.Status is 400 or 404 or 405 or 409)
@@ -245,14 +285,18 @@ internal sealed class FlashRushScenario : IScenario
         }
 
         var waiting = gate.WaitAsync(status.Ticket);
-        var pollAfter = PollInterval(status.PollAfterMs);
+        var pollAfter = status.PollAfterMs;
         while (!waiting.IsCompleted)
         {
-            // Frames carry the line; polling is the safety net, so it slows down once this socket hears the queue.
-            var delay = socket is { HearsQueue: true } ? pollAfter * 5 : pollAfter;
+            // The host's pollAfterMs decides: null while this socket follows the sale (its frames carry the line), so
+            // no polling until the socket closes; otherwise ask again when told.
+            var following = pollAfter is null && socket is not null && !socket.Closed.IsCompleted;
+            var wake = following
+                ? Task.WhenAny(socket!.Closed, Task.Delay(Timeout.InfiniteTimeSpan, context.Stopping))
+                : Task.Delay(PollInterval(pollAfter), context.Stopping);
             try
             {
-                await Task.WhenAny(waiting, Task.Delay(delay, context.Stopping));
+                await Task.WhenAny(waiting, wake);
             }
             catch (OperationCanceledException)
             {
@@ -275,7 +319,7 @@ internal sealed class FlashRushScenario : IScenario
             if (poll.IsOk && poll.Value is { } now)
             {
                 gate.Advance(now.AdmittedThrough);
-                pollAfter = PollInterval(now.PollAfterMs);
+                pollAfter = now.PollAfterMs;
                 if (now.Admitted)
                 {
                     _admission!.Record(Outcome.Ok, start);
@@ -286,6 +330,11 @@ internal sealed class FlashRushScenario : IScenario
 
         var admission = await waiting;
         _admission!.Record(admission == Admission.Admitted ? Outcome.Ok : SoldOutInLine, start);
+        if (admission == Admission.SoldOut)
+        {
+            _toldSoldOutAt.Enqueue(Stopwatch.GetTimestamp());
+        }
+
         return admission;
     }
 
@@ -313,6 +362,20 @@ internal sealed class FlashRushScenario : IScenario
 
     public async Task CleanupAsync(CancellationToken ct)
     {
+        if (_host is not null)
+        {
+            _context!.Notes.Add(await _host.StopAsync());
+            await _host.DisposeAsync();
+            _host = null;
+        }
+
+        // Measured at the end, once the last unit's 201 is known.
+        var lastUnit = Interlocked.Read(ref _lastUnitAt);
+        while (lastUnit != 0 && _toldSoldOutAt.TryDequeue(out var told))
+        {
+            _soldOutTold?.RecordMicros(Outcome.Ok, told > lastUnit ? LatencyHistograms.MicrosBetween(lastUnit, told) : 0);
+        }
+
         var closing = new List<Task>();
         while (_sockets.TryTake(out var socket))
         {
