@@ -9,6 +9,14 @@ namespace FlashSale.Tests.Infrastructure;
 /// </summary>
 public sealed class TestDatabase : IAsyncLifetime
 {
+    private readonly string _adminConnectionString;
+
+    /// <summary>A database on the shared test server (<see cref="TestEnvironment.PostgresAdmin"/>).</summary>
+    public TestDatabase() : this(TestEnvironment.PostgresAdmin) { }
+
+    /// <summary>A database on the server <paramref name="adminConnectionString"/> reaches (e.g. a test's private one). Internal: xunit wants one public constructor on a fixture.</summary>
+    internal TestDatabase(string adminConnectionString) => _adminConnectionString = adminConnectionString;
+
     public string Name { get; } = $"flashsale_test_{Guid.NewGuid():N}";
 
     public string ConnectionString { get; private set; } = "";
@@ -17,13 +25,13 @@ public sealed class TestDatabase : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await using (var admin = new NpgsqlConnection(TestEnvironment.PostgresAdmin))
+        await using (var admin = new NpgsqlConnection(_adminConnectionString))
         {
             await admin.OpenAsync();
             await using var create = new NpgsqlCommand($"create database {Name}", admin);
             await create.ExecuteNonQueryAsync();
         }
-        ConnectionString = new NpgsqlConnectionStringBuilder(TestEnvironment.PostgresAdmin) { Database = Name, MaxPoolSize = 50 }.ConnectionString;
+        ConnectionString = new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = Name, MaxPoolSize = 50 }.ConnectionString;
         DataSource = NpgsqlDataSource.Create(ConnectionString);
         await MigrationRunner.ApplyAsync(DataSource, CancellationToken.None);
     }
@@ -38,7 +46,7 @@ public sealed class TestDatabase : IAsyncLifetime
         {
             try
             {
-                await using var admin = new NpgsqlConnection(TestEnvironment.PostgresAdmin);
+                await using var admin = new NpgsqlConnection(_adminConnectionString);
                 await admin.OpenAsync();
                 await using var drop = new NpgsqlCommand($"drop database if exists {Name} with (force)", admin);
                 await drop.ExecuteNonQueryAsync();

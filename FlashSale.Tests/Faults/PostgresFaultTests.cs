@@ -1,0 +1,52 @@
+using Xunit.Abstractions;
+
+namespace FlashSale.Tests.Faults;
+
+/// <summary>PostgreSQL stops, or slows down, while two hosts sell.</summary>
+[Collection(FaultTests.Name)]
+public sealed class PostgresFaultTests(FaultRig rig, ITestOutputHelper output) : IClassFixture<FaultRig>
+{
+    private static readonly TimeSpan FastAnswer = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public async Task Postgres_stopped_for_five_seconds_mid_storm_answers_503_fast_loses_nothing_and_sells_again_within_five_seconds()
+    {
+        const int Stock = 100_000, Limit = 1_000;
+        using var storm = await rig.NewStormAsync(Stock, Limit, shoppers: 100);
+        storm.Start();
+
+        await Task.Delay(1_500);
+        var stopping = storm.Now;
+        await rig.Postgres.StopAsync();
+        var down = storm.Now;
+        await Task.Delay(5_000);
+        var starting = storm.Now;
+        await rig.Postgres.StartAgainAsync();
+        var up = storm.Now;
+        await Task.Delay(Recovery + TimeSpan.FromSeconds(1));
+        await storm.StopAsync();
+        var retried = await storm.RetryUnresolvedAsync();
+
+        var answers = storm.Answers.ToList();
+        output.WriteLine($"stop {stopping.TotalMilliseconds:F0}-{down.TotalMilliseconds:F0} ms, start {starting.TotalMilliseconds:F0}-{up.TotalMilliseconds:F0} ms; {answers.Count} answers, " +
+                         $"{answers.Count(a => a.IsCreated)} created, {answers.Count(a => a.IsUnavailable)} unavailable, {retried.Count} retried after");
+        Assert.Contains(answers, a => a.IsCreated && a.AnsweredAt < stopping);
+        var duringOutage = answers.Where(a => a.SentAt >= down && a.AnsweredAt < starting).ToList();
+        Assert.NotEmpty(duringOutage);
+        Assert.All(duringOutage, a => Assert.True(a.IsUnavailable && a.ProblemSlug == "service-unavailable", $"during the outage: {a}"));
+        var slowest = answers.Where(a => a.SentAt >= stopping && a.SentAt < up).MaxBy(a => a.Elapsed)!;
+        output.WriteLine($"slowest during the outage: {slowest}");
+        Assert.True(slowest.Elapsed < FastAnswer, $"a request waited {slowest.Elapsed.TotalMilliseconds:F0} ms during the outage: {slowest}");
+        var firstSale = answers.Where(a => a.IsCreated && a.SentAt >= up).MinBy(a => a.AnsweredAt);
+        output.WriteLine($"first sale after the return: {firstSale}");
+        Assert.True(firstSale is not null && firstSale.AnsweredAt - up < Recovery,
+            $"no 201 within {Recovery} of PostgreSQL's return (first: {firstSale})");
+        Assert.All(retried, a => Assert.False(a.IsUnavailable || a.Error is not null, $"still failing after the outage: {a}"));
+        await new InvariantChecker(rig, storm.SaleId, Stock, Limit).AssertAllAsync([.. answers, .. retried]);
+    }
+
+    [Fact]
+    public Task Postgres_200_ms_slower_makes_answers_slower_and_nothing_wrong() =>
+        SlowDependency.AssertSlowerButCorrectAsync(rig, rig.PostgresProxy, "PostgreSQL", output);
+}
