@@ -1,5 +1,6 @@
 using FlashSale.Load.Cli;
 using FlashSale.Load.Compare;
+using FlashSale.Load.Distributed;
 using FlashSale.Load.Running;
 using FlashSale.Load.Scenarios;
 using FlashSale.Load.Terminal;
@@ -8,7 +9,7 @@ using Spectre.Console;
 namespace FlashSale.Load;
 
 /// <summary>
-/// FlashSale.Load: run | prepare | prepare-history | compare | scenarios | help. Exit codes: 0 passed, 1 failed, 2 usage, 3 set-up.
+/// FlashSale.Load: run | prepare | prepare-history | compare | worker | scenarios | help. Exit codes: 0 passed, 1 failed, 2 usage, 3 set-up.
 /// A named entry class rather than top-level statements, so the tests (which also reference the host's
 /// <c>Program</c>) see exactly one <c>Program</c> type.
 /// </summary>
@@ -69,6 +70,18 @@ internal static class LoadProgram
                 case "prepare-history":
                     return await HistoryCommand.RunAsync(ArgumentTokens.Parse(args, HistoryCommand.Options), Console.Out, interrupt.Token);
 
+                case "worker":
+                {
+                    var tokens = ArgumentTokens.Parse(args, OptionTable.Worker);
+                    if (tokens.Flag("help"))
+                    {
+                        Console.Out.Write(HelpText.Render());
+                        return LoadRunner.ExitPassed;
+                    }
+
+                    return await WorkerCommand.RunAsync(WorkerCommand.Bind(tokens), new LoadEnvironment(), interrupt.Token);
+                }
+
                 case "scenarios":
                     foreach (var name in ScenarioRegistry.Names)
                     {
@@ -82,7 +95,7 @@ internal static class LoadProgram
                     return LoadRunner.ExitPassed;
 
                 default:
-                    throw new UsageException($"unknown verb '{verb}'; use run, prepare, prepare-history, compare, scenarios or help");
+                    throw new UsageException($"unknown verb '{verb}'; use run, prepare, prepare-history, compare, worker, scenarios or help");
             }
         }
         catch (UsageException ex)

@@ -14,6 +14,15 @@ internal sealed class PurchaseLedger
     public void Add(int shopperIndex, Guid shopperId, OrderDto order) =>
         _records.Enqueue(new PurchaseRecord(order.Id, shopperIndex, shopperId, order.UserId, order.FlashSaleId, order.Quantity));
 
+    /// <summary>Purchases a worker of a multi-process run was confirmed (shopper indexes already the run's own).</summary>
+    public void AddRange(IEnumerable<PurchaseRecord> records)
+    {
+        foreach (var record in records)
+        {
+            _records.Enqueue(record);
+        }
+    }
+
     public IReadOnlyList<PurchaseRecord> Snapshot() => [.. _records];
 
     public int Count => _records.Count;

@@ -17,6 +17,7 @@ internal static class HelpText
         h.AppendLine("  FlashSale.Load compare A B [options]        two runs' reports side by side: change, noise, audit (A, B: report.json or its directory)");
         h.AppendLine("  FlashSale.Load prepare-history --postgres <conn> [--orders 5000000] [--expired 500000]");
         h.AppendLine("                                              write past orders into the host's database (binary COPY)");
+        h.AppendLine("  FlashSale.Load worker --redis HOST:PORT     one process of a multi-process run (started by --processes, or by hand on another machine)");
         h.AppendLine("  FlashSale.Load scenarios                    list the scenarios");
         h.AppendLine();
         h.AppendLine("scenarios:");
@@ -31,11 +32,13 @@ internal static class HelpText
         Options(h, "prepare options:", OptionTable.Prepare.Where(o => !OptionTable.Common.Contains(o)));
         Options(h, "compare options:", OptionTable.Compare);
         Options(h, "prepare-history options:", HistoryCommand.Options);
+        Options(h, "worker options:", OptionTable.Worker);
         h.AppendLine("examples:");
         h.AppendLine("  FlashSale.Load run baseline --users 256 --duration 20s");
         h.AppendLine("  FlashSale.Load run purchase-storm --users 1000 --stock 5000 --threshold \"purchase.p99<50ms\" --threshold \"errors<0.1%\"");
         h.AppendLine("  FlashSale.Load run purchase-storm --rate 20000/s --ramp 5s --duration 30s --warmup 5s");
         h.AppendLine("  FlashSale.Load prepare --users 10000 && FlashSale.Load run flash-rush --users 10000");
+        h.AppendLine("  FlashSale.Load run sockets --users 50000 --processes 4 --redis 127.0.0.1:6379      # 50,000 screens from one machine");
         h.AppendLine("  FlashSale.Load compare load-reports/before load-reports/after --fail-if \"purchase.p99 > +10%\" --fail-if audit.changed --out cmp");
         h.AppendLine();
         h.AppendLine("exit codes: 0 passed, 1 a threshold, the audit or a --fail-if rule failed, 2 usage error, 3 set-up failed (host, admin, sale; compare: a report unreadable)");

@@ -89,5 +89,26 @@ internal sealed record LoadOptions
     /// <summary>The command line as typed, for the report.</summary>
     public IReadOnlyList<string> CommandLine { get; init; } = [];
 
+    /// <summary>Local worker processes the load is spread over; 1 = this process alone (see Distributed/Coordinator).</summary>
+    public int Processes { get; init; } = 1;
+
+    /// <summary>Workers started elsewhere (<c>worker --redis …</c>) the run waits for, besides the local ones.</summary>
+    public int RemoteWorkers { get; init; }
+
+    /// <summary>StackExchange.Redis configuration of the Redis the processes of a run coordinate through.</summary>
+    public string? Redis { get; init; }
+
+    /// <summary>Prefix of the run's Redis keys, so runs (and tests) sharing a Redis keep apart.</summary>
+    public string RedisPrefix { get; init; } = "flashsale-load";
+
+    /// <summary>Set in a worker's share of a multi-process run: which worker this is (0-based).</summary>
+    public int? WorkerIndex { get; init; }
+
     public bool IsOpenModel => Rate is > 0;
+
+    /// <summary>This process coordinates workers instead of sending load itself.</summary>
+    public bool IsCoordinator => Processes > 1 || RemoteWorkers > 0;
+
+    /// <summary>Processes the load is spread over (1 for a single-process run).</summary>
+    public int WorkerCount => IsCoordinator ? (Processes > 1 ? Processes : 0) + RemoteWorkers : 1;
 }

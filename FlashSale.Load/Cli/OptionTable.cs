@@ -44,6 +44,20 @@ internal static class OptionTable
         new("audit-sample", true, "orders to read back in the audit: a number or 'all' (default all)"),
         new("plain", false, "plain progress lines instead of the live display"),
         new("quiet", false, "no progress output, only the summary"),
+        new("processes", true, "spread the load over N local worker processes (each has its own 20,000 open files); needs --redis"),
+        new("remote-workers", true, "also wait for N workers started elsewhere with 'worker --redis …' (default 0)"),
+        new("redis", true, "Redis the run's processes coordinate through (StackExchange.Redis syntax, e.g. 127.0.0.1:6379,defaultDatabase=3)"),
+        new("redis-prefix", true, "prefix of the run's Redis keys (default flashsale-load)"),
+    ];
+
+    public static readonly OptionSpec[] Worker =
+    [
+        new("redis", true, "the Redis the coordinating run uses (required)"),
+        new("redis-prefix", true, "the run's key prefix (default flashsale-load)"),
+        new("run", true, "join this run id (local workers); default: the next run announced under the prefix"),
+        new("name", true, "this worker's name in the report (default <machine>-<pid>)"),
+        new("target", true, "load this address instead of the run's (required when the run's target is not loopback)"),
+        new("help", false, "show this help"),
     ];
 
     public static readonly OptionSpec[] Compare =

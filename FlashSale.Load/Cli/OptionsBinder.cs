@@ -36,6 +36,10 @@ internal static class OptionsBinder
         if (t.Value("start-in") is { } startIn) options = options with { StartIn = ValueParsers.Duration("start-in", startIn) };
         if (t.Value("card") is { } card) options = options with { CardNumber = card };
         if (t.Value("host-pid") is { } pid) options = options with { HostPid = ValueParsers.Count("host-pid", pid) };
+        if (t.Value("processes") is { } processes) options = options with { Processes = ValueParsers.Count("processes", processes, 1, 64) };
+        if (t.Value("remote-workers") is { } remote) options = options with { RemoteWorkers = ValueParsers.Count("remote-workers", remote, 0, 1000) };
+        if (t.Value("redis") is { } redis) options = options with { Redis = redis };
+        if (t.Value("redis-prefix") is { } prefix) options = options with { RedisPrefix = prefix };
         if (t.Value("audit-sample") is { } sample)
         {
             options = options with { AuditSample = sample.Equals("all", StringComparison.OrdinalIgnoreCase) ? null : ValueParsers.Count("audit-sample", sample, 0) };
@@ -54,6 +58,11 @@ internal static class OptionsBinder
         if (t.Has("users") && t.Has("rate"))
         {
             throw new UsageException("choose one load shape: --users N (closed) or --rate R/s (open)");
+        }
+
+        if (options.IsCoordinator && options.Redis is null)
+        {
+            throw new UsageException("--processes and --remote-workers coordinate through Redis: add --redis HOST:PORT");
         }
 
         if (options.Duration <= TimeSpan.Zero)
@@ -120,6 +129,12 @@ internal static class OptionsBinder
             d["rate"] = I($"{o.Rate}/s");
             d["arrivals"] = o.Poisson ? "poisson" : "uniform";
             d["maxInFlight"] = I($"{o.MaxInFlight}");
+        }
+
+        if (o.IsCoordinator)
+        {
+            d["processes"] = I($"{o.Processes}");
+            d["remoteWorkers"] = I($"{o.RemoteWorkers}");
         }
 
         if (o.Scenario is "purchase-storm" or "flash-rush")

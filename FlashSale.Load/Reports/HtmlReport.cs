@@ -87,6 +87,17 @@ internal static class HtmlReport
             Add($"<h2>WebSockets</h2>\n<p>Peak open sockets {ws.PeakOpenSockets}; frames received {ws.Frames}, of which {ws.FramesWithSentAt} carried <code>sentAt</code> (event lag measured on those).</p>\n");
         }
 
+        if (r.Workers is { Count: > 0 } workers)
+        {
+            h.Append("<h2>Workers</h2>\n<table><tr><th>worker</th><th>shoppers</th><th>requests</th><th>ok</th><th>refused</th><th>errors</th><th>measured s</th></tr>\n");
+            foreach (var w in workers)
+            {
+                Add($"<tr><td>{E(w.Worker)}</td><td class=\"n\">{w.Shoppers}</td><td class=\"n\">{w.Requests}</td><td class=\"n\">{w.Ok}</td><td class=\"n\">{w.Refused}</td><td class=\"n\">{w.Errors}</td><td class=\"n\">{Fmt.Num(w.MeasuredSeconds)}</td></tr>\n");
+            }
+
+            h.Append("</table>\n");
+        }
+
         Add($"<h2>Thresholds</h2>\n");
         if (r.Thresholds.Count == 0)
         {

@@ -77,6 +77,18 @@ internal static class MarkdownReport
             md.AppendLine();
         }
 
+        if (r.Workers is { Count: > 0 } workers)
+        {
+            md.AppendLine("## Workers").AppendLine();
+            md.AppendLine("| worker | shoppers | requests | ok | refused | errors | measured s |").AppendLine("|---|--:|--:|--:|--:|--:|--:|");
+            foreach (var w in workers)
+            {
+                Line($"| {w.Worker} | {w.Shoppers} | {w.Requests} | {w.Ok} | {w.Refused} | {w.Errors} | {Fmt.Num(w.MeasuredSeconds)} |");
+            }
+
+            md.AppendLine();
+        }
+
         md.AppendLine("## Time series").AppendLine();
         md.AppendLine("| second | step | count | rps | errors | p50 ms | p99 ms | max ms |");
         md.AppendLine("|--:|---|--:|--:|--:|--:|--:|--:|");

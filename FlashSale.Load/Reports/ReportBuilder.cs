@@ -22,7 +22,8 @@ internal static class ReportBuilder
         MachineInfo machine,
         DateTimeOffset startedAt,
         DateTimeOffset endedAt,
-        Guid? saleId)
+        Guid? saleId,
+        IReadOnlyList<WorkerSummary>? workers = null)
     {
         var run = new RunInfo(
             scenario.Name,
@@ -53,7 +54,8 @@ internal static class ReportBuilder
             thresholds,
             audit,
             notes,
-            verdict);
+            verdict,
+            workers);
     }
 
     public static TotalsReport Totals(RunStatistics stats)

@@ -17,7 +17,8 @@ internal sealed record RunReport(
     IReadOnlyList<ThresholdResult> Thresholds,
     AuditReport? Audit,
     IReadOnlyList<string> Notes,
-    Verdict Verdict);
+    Verdict Verdict,
+    IReadOnlyList<WorkerSummary>? Workers = null);
 
 internal sealed record RunInfo(
     string Scenario,
@@ -56,6 +57,9 @@ internal sealed record StepReport(
     IReadOnlyList<PercentilePoint> Distribution);
 
 internal sealed record OutcomeReport(string Name, OutcomeKind Kind, long Count, double Rps, LatencySummary Latency);
+
+/// <summary>One worker's share of a multi-process run (its requests are in the merged figures above).</summary>
+internal sealed record WorkerSummary(string Worker, int Shoppers, long Requests, long Ok, long Refused, long Errors, double MeasuredSeconds);
 
 internal sealed record WebSocketReport(int PeakOpenSockets, long Frames, long FramesWithSentAt);
 

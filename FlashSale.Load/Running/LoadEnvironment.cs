@@ -23,4 +23,16 @@ internal sealed record LoadEnvironment
 
     /// <summary>The commit the report records; null = <c>git rev-parse HEAD</c>, or "unknown".</summary>
     public string? GitCommit { get; init; }
+
+    /// <summary>A worker's share of the shoppers, handed over by the coordinator; null = prepared or loaded here.</summary>
+    public IReadOnlyList<Shoppers.ShopperToken>? Shoppers { get; init; }
+
+    /// <summary>Awaited between set-up and load: a worker reports ready and waits for the coordinator's go.</summary>
+    public Func<CancellationToken, Task>? BeforeLoad { get; init; }
+
+    /// <summary>Keep each second's histograms (<see cref="Stats.StatsCollector.Intervals"/>) for the coordinator.</summary>
+    public bool KeepIntervals { get; init; }
+
+    /// <summary>Starts one local worker of a multi-process run; null = a <c>FlashSale.Load worker</c> process.</summary>
+    public Func<Distributed.LocalWorkerStart, CancellationToken, Task>? StartLocalWorker { get; init; }
 }

@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using FlashSale.Load.Api;
 using FlashSale.Load.Audit;
 using FlashSale.Load.Cli;
+using FlashSale.Load.Distributed;
 using FlashSale.Load.Reports;
 using FlashSale.Load.Scenarios;
 using FlashSale.Load.Stats;
@@ -12,7 +13,17 @@ using Spectre.Console;
 namespace FlashSale.Load.Running;
 
 /// <summary>The result of a run: its report, the exit code, and where the report files went (null when not written).</summary>
-internal sealed record RunOutcome(RunReport Report, int ExitCode, string? ReportDirectory);
+internal sealed record RunOutcome(RunReport Report, int ExitCode, string? ReportDirectory)
+{
+    /// <summary>The measured histograms (a worker sends them to its coordinator).</summary>
+    public RunStatistics? Statistics { get; init; }
+
+    /// <summary>Each second's histograms per step, when the environment asked to keep them.</summary>
+    public IReadOnlyList<StepInterval> Intervals { get; init; } = [];
+
+    /// <summary>Every 201 the run received.</summary>
+    public IReadOnlyList<PurchaseRecord> Purchases { get; init; } = [];
+}
 
 /// <summary>
 /// One run end to end: shoppers, scenario set-up, load, clean-up, audit, thresholds, reports. The console verb
@@ -45,7 +56,7 @@ internal static class LoadRunner
         var connect = env.ConnectWebSocket ?? DefaultConnector(env.Handler ?? wsHandler);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(abort.Token);
-        var stats = new StatsCollector();
+        var stats = new StatsCollector(env.KeepIntervals);
         var context = new ScenarioContext(options, new FlashSaleApi(http), stats, log, connect, stopping.Token);
         foreach (var note in notes)
         {
@@ -56,9 +67,14 @@ internal static class LoadRunner
         var loadAverageAtStart = MachineProbe.LoadAverage();
         string? failure = null;
         var aborted = false;
+        MergedLoad? merged = null;
         try
         {
-            if (scenario.NeedsShoppers)
+            if (env.Shoppers is { } given)
+            {
+                context.Shoppers = given;
+            }
+            else if (scenario.NeedsShoppers)
             {
                 var mustLive = startedAt + options.Warmup + options.Duration + options.Ramp + (options.StartIn ?? TimeSpan.Zero) + TimeSpan.FromMinutes(1);
                 // purchase-storm's closed-model users take turns through the shoppers (see PurchaseStormScenario).
@@ -71,7 +87,20 @@ internal static class LoadRunner
             log.WriteLine(options.IsOpenModel
                 ? $"running: {options.Rate}/s for {options.Warmup.TotalSeconds}s warm-up + {options.Duration.TotalSeconds}s, {options.Connections} connections"
                 : $"running: {options.Users} users for {options.Warmup.TotalSeconds}s warm-up + {options.Duration.TotalSeconds}s, {options.Connections} connections");
-            await new LoadDriver(scenario, context, stopping, abort.Token).RunAsync(env.Progress ?? ChooseProgress(options));
+            if (options.IsCoordinator)
+            {
+                merged = await Coordinator.RunAsync(context, env, abort.Token);
+                aborted = merged.Interrupted;
+            }
+            else
+            {
+                if (env.BeforeLoad is { } beforeLoad)
+                {
+                    await beforeLoad(abort.Token);
+                }
+
+                await new LoadDriver(scenario, context, stopping, abort.Token).RunAsync(env.Progress ?? ChooseProgress(options));
+            }
         }
         catch (SetupException ex)
         {
@@ -94,6 +123,15 @@ internal static class LoadRunner
             }
         }
 
+        if (merged is not null)
+        {
+            context.Ledger.AddRange(merged.Purchases);
+            foreach (var note in merged.Notes)
+            {
+                context.Notes.Add(note);
+            }
+        }
+
         AuditReport? audit = null;
         if (failure is null && !aborted && scenario.IsPurchase && options.Audit && context.Sale is not null)
         {
@@ -101,15 +139,15 @@ internal static class LoadRunner
             audit = await AuditRunner.RunAsync(context, CancellationToken.None);
         }
 
-        var statistics = stats.Finish();
+        var statistics = merged?.Statistics ?? stats.Finish();
         var thresholds = ThresholdEvaluator.Evaluate(options.Thresholds.Select(ThresholdParser.Parse), statistics);
         var verdict = Decide(failure, aborted, thresholds, audit);
-        var webSockets = scenario is FlashRushScenario { Feed: { } feed }
-            ? new WebSocketReport(feed.PeakOpenSockets, feed.Frames, feed.FramesWithSentAt)
+        var webSockets = merged is not null ? merged.WebSockets
+            : scenario is FlashRushScenario { Feed: { } feed } ? new WebSocketReport(feed.PeakOpenSockets, feed.Frames, feed.FramesWithSentAt)
             : null;
         var report = ReportBuilder.Build(
-            options, scenario, statistics, stats.Series, webSockets, thresholds, audit, context.Notes.All, verdict,
-            MachineProbe.Collect(env.GitCommit, loadAverageAtStart), startedAt, DateTimeOffset.UtcNow, context.Sale?.Id);
+            options, scenario, statistics, merged?.Series ?? stats.Series, webSockets, thresholds, audit, context.Notes.All, verdict,
+            MachineProbe.Collect(env.GitCommit, loadAverageAtStart), startedAt, DateTimeOffset.UtcNow, context.Sale?.Id, merged?.Workers);
 
         string? directory = null;
         if (options.WriteReports)
@@ -118,7 +156,12 @@ internal static class LoadRunner
             ReportWriter.Write(directory, report);
         }
 
-        return new RunOutcome(report, verdict.ExitCode, directory);
+        return new RunOutcome(report, verdict.ExitCode, directory)
+        {
+            Statistics = statistics,
+            Intervals = stats.Intervals,
+            Purchases = context.Ledger.Snapshot(),
+        };
     }
 
     /// <summary>Fills scenario defaults and sizes the connection pool inside the socket budget.</summary>
@@ -126,10 +169,18 @@ internal static class LoadRunner
     {
         var users = options.Users > 0 ? options.Users : scenario.DefaultUsers;
         var concurrency = options.IsOpenModel ? options.MaxInFlight : users;
-        var webSockets = scenario is FlashRushScenario ? (options.IsOpenModel ? Math.Min(options.MaxInFlight, ShoppersNeeded(options with { Users = users }, scenario)) : users) : 0;
+        var webSockets = scenario is FlashRushScenario or SocketsScenario ? (options.IsOpenModel ? Math.Min(options.MaxInFlight, ShoppersNeeded(options with { Users = users }, scenario)) : users) : 0;
+        // A multi-process run holds its sockets in the workers, each its share.
+        var workers = Math.Max(1, options.WorkerCount);
+        if (options.IsCoordinator && users < workers)
+        {
+            throw new UsageException($"{users} users cannot be spread over {workers} workers");
+        }
+
+        webSockets = (webSockets + workers - 1) / workers;
         if (webSockets > SocketBudget - 64)
         {
-            throw new UsageException($"{webSockets} WebSockets exceed what one process may hold here ({SocketBudget} sockets under a 20,000 open-file cap); run fewer users or several load processes");
+            throw new UsageException($"{webSockets} WebSockets per process exceed what one process may hold here ({SocketBudget} sockets under a 20,000 open-file cap); run fewer users or more --processes");
         }
 
         var connections = options.Connections > 0 ? options.Connections : Math.Min(1024, Math.Max(1, concurrency));

@@ -50,7 +50,11 @@ internal sealed class SocketsScenario : IScenario
             throw new SetupException("the sockets scenario needs prepared shoppers");
         }
 
-        _changes = ChangeStockAsync(context.Shoppers[0].AccessToken);
+        // One stock change a second for the whole run: in a multi-process run only the first worker makes them.
+        if (!context.Options.IsCoordinator && context.Options.WorkerIndex is null or 0)
+        {
+            _changes = ChangeStockAsync(context.Shoppers[0].AccessToken);
+        }
     }
 
     public async Task<IterationResult> RunAsync(VirtualUser user, CancellationToken ct)

@@ -12,12 +12,23 @@ internal sealed class StatsCollector
 {
     private readonly ConcurrentDictionary<string, StepStats> _steps = new(StringComparer.Ordinal);
     private readonly List<TimeSeriesPoint> _series = [];
+    private readonly List<StepInterval>? _intervals;
     private readonly LongHistogram _stepScratch = LatencyHistograms.Create();
     private readonly LongHistogram _allScratch = LatencyHistograms.Create();
     private int _order;
     private double _measuredSeconds;
     private long _requests;
     private long _failures;
+
+    /// <param name="keepIntervals">Keep each second's histogram per step (<see cref="Intervals"/>): a worker of a
+    /// multi-process run sends them, so the coordinator can cut an exact merged time series.</param>
+    public StatsCollector(bool keepIntervals = false)
+    {
+        _intervals = keepIntervals ? [] : null;
+    }
+
+    /// <summary>Each second's histogram per step, when kept (empty otherwise).</summary>
+    public IReadOnlyList<StepInterval> Intervals => _intervals ?? [];
 
     public StepStats Step(string name, bool isRequest = true) =>
         _steps.GetOrAdd(name, n => new StepStats(n, isRequest, Interlocked.Increment(ref _order)));
@@ -66,12 +77,8 @@ internal sealed class StatsCollector
                 _failures += errors;
             }
 
-            var count = ok + refused + errors;
-            points.Add(new TimeSeriesPoint(
-                Math.Round(second, 3), step.Name, count, ok, refused, errors,
-                intervalSeconds > 0 ? count / intervalSeconds : 0,
-                Ms(_stepScratch, 50), Ms(_stepScratch, 90), Ms(_stepScratch, 99), Ms(_stepScratch, 100),
-                !measured));
+            _intervals?.Add(new StepInterval(Math.Round(second, 3), intervalSeconds, step.Name, step.IsRequest, ok, refused, errors, !measured, _stepScratch.Copy()));
+            points.Add(Point(second, intervalSeconds, step.Name, ok, refused, errors, _stepScratch, !measured));
         }
 
         if (measured)
@@ -103,6 +110,17 @@ internal sealed class StatsCollector
                         .Select(o => new OutcomeResult(o.Outcome, o.Total)).ToList()))
                 .ToList(),
             _measuredSeconds);
+
+    /// <summary>One step's point of the time series from its interval histogram (also used to merge workers' intervals).</summary>
+    public static TimeSeriesPoint Point(double second, double intervalSeconds, string step, long ok, long refused, long errors, HistogramBase h, bool warmup)
+    {
+        var count = ok + refused + errors;
+        return new TimeSeriesPoint(
+            Math.Round(second, 3), step, count, ok, refused, errors,
+            intervalSeconds > 0 ? count / intervalSeconds : 0,
+            Ms(h, 50), Ms(h, 90), Ms(h, 99), Ms(h, 100),
+            warmup);
+    }
 
     private static double Ms(HistogramBase h, double percentile) =>
         h.TotalCount == 0 ? 0 : LatencyHistograms.ToMs(percentile >= 100 ? h.GetMaxValue() : h.GetValueAtPercentile(percentile));
