@@ -104,6 +104,9 @@ internal sealed record LoadOptions
     /// <summary>Set in a worker's share of a multi-process run: which worker this is (0-based).</summary>
     public int? WorkerIndex { get; init; }
 
+    /// <summary>Where the live figures go as OpenTelemetry metrics (OTLP), null = nowhere.</summary>
+    public Uri? Otlp { get; init; }
+
     public bool IsOpenModel => Rate is > 0;
 
     /// <summary>This process coordinates workers instead of sending load itself.</summary>

@@ -48,6 +48,7 @@ internal static class OptionTable
         new("remote-workers", true, "also wait for N workers started elsewhere with 'worker --redis …' (default 0)"),
         new("redis", true, "Redis the run's processes coordinate through (StackExchange.Redis syntax, e.g. 127.0.0.1:6379,defaultDatabase=3)"),
         new("redis-prefix", true, "prefix of the run's Redis keys (default flashsale-load)"),
+        new("otlp", true, "push live figures as OpenTelemetry metrics: http://collector:4318 (OTLP/HTTP) or :4317 (gRPC)"),
     ];
 
     public static readonly OptionSpec[] Worker =

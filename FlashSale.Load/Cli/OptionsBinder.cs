@@ -40,6 +40,7 @@ internal static class OptionsBinder
         if (t.Value("remote-workers") is { } remote) options = options with { RemoteWorkers = ValueParsers.Count("remote-workers", remote, 0, 1000) };
         if (t.Value("redis") is { } redis) options = options with { Redis = redis };
         if (t.Value("redis-prefix") is { } prefix) options = options with { RedisPrefix = prefix };
+        if (t.Value("otlp") is { } otlp) options = options with { Otlp = ValueParsers.Endpoint("otlp", otlp) };
         if (t.Value("audit-sample") is { } sample)
         {
             options = options with { AuditSample = sample.Equals("all", StringComparison.OrdinalIgnoreCase) ? null : ValueParsers.Count("audit-sample", sample, 0) };
@@ -120,6 +121,10 @@ internal static class OptionsBinder
             ["requestTimeout"] = I($"{o.RequestTimeout.TotalSeconds}s"),
             ["thresholds"] = string.Join("; ", o.Thresholds),
         };
+        if (o.Otlp is { } otlp)
+        {
+            d["otlp"] = otlp.GetLeftPart(UriPartial.Path);
+        }
         if (!o.IsOpenModel)
         {
             d["users"] = I($"{o.Users}");

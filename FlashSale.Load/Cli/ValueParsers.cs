@@ -67,6 +67,12 @@ internal static partial class ValueParsers
         _ => throw new UsageException($"--{option}: '{text}' must be on or off"),
     };
 
+    /// <summary>An absolute http(s) or grpc URL, e.g. http://127.0.0.1:4318.</summary>
+    public static Uri Endpoint(string option, string text) =>
+        Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "grpc"
+            ? uri
+            : throw new UsageException($"--{option}: '{text}' is not an endpoint such as http://127.0.0.1:4318");
+
     [GeneratedRegex(@"(\d+(?:\.\d+)?)(ms|s|m|h)", RegexOptions.CultureInvariant)]
     private static partial Regex DurationPart();
 

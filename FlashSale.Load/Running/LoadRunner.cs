@@ -6,6 +6,7 @@ using FlashSale.Load.Distributed;
 using FlashSale.Load.Reports;
 using FlashSale.Load.Scenarios;
 using FlashSale.Load.Stats;
+using FlashSale.Load.Telemetry;
 using FlashSale.Load.Terminal;
 using FlashSale.Load.Thresholds;
 using Spectre.Console;
@@ -99,7 +100,9 @@ internal static class LoadRunner
                     await beforeLoad(abort.Token);
                 }
 
-                await new LoadDriver(scenario, context, stopping, abort.Token).RunAsync(env.Progress ?? ChooseProgress(options));
+                var progress = env.Progress ?? ChooseProgress(options);
+                using var otlp = options.Otlp is { } endpoint ? new OtlpProgress(progress, options, endpoint) : null;
+                await new LoadDriver(scenario, context, stopping, abort.Token).RunAsync(otlp ?? progress);
             }
         }
         catch (SetupException ex)
