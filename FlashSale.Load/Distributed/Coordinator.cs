@@ -146,6 +146,8 @@ internal static class Coordinator
                 Processes = 1,
                 RemoteWorkers = 0,
                 WorkerIndex = k,
+                // The coordinator watches the host process for the whole run; workers may not even share its machine.
+                HostPid = null,
                 Quiet = true,
                 CommandLine = [],
                 // Workers never sign in as admin (the coordinator set the sale up and audits it): keep the password here.
