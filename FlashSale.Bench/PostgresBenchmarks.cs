@@ -143,10 +143,10 @@ public class PostgresOrderCopyBenchmarks
     {
         var orders = NextOrders();
         await using var connection = await _dataSource.OpenConnectionAsync();
-        await using var importer = await connection.BeginBinaryImportAsync(PostgresOrderJournal.CopyOrders);
+        await using var importer = await connection.BeginBinaryImportAsync(OrderRow.CopyInto("orders"));
         foreach (var o in orders)
         {
-            PostgresOrderJournal.WriteOrderRow(importer, o);
+            OrderRow.Write(importer, o);
         }
         await importer.CompleteAsync();
     }

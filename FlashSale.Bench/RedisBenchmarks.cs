@@ -109,8 +109,8 @@ public class RedisLuaBatchBenchmarks
 
     private sealed class NoOrders : IDurableOrderSource
     {
-        public Task<IReadOnlyList<DurableOrder>> ReadOrdersAsync(Guid saleId, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<DurableOrder>>([]);
+        public Task<DurableSaleSnapshot> BeginRebuildAsync(Guid saleId, CancellationToken cancellationToken) =>
+            Task.FromResult(new DurableSaleSnapshot(0, []));
     }
 
     private static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();

@@ -23,9 +23,17 @@ public readonly record struct DurableOrder(
     public bool HoldsUnits => Status is DurableOrderStatus.Reserved or DurableOrderStatus.Paid;
 }
 
+/// <summary>What a rebuild of a sale's state starts from: the sale's new epoch and every order it holds.</summary>
+public sealed record DurableSaleSnapshot(long Epoch, IReadOnlyList<DurableOrder> Orders);
+
 /// <summary>Where a stock authority reads a sale's durable orders from when it (re)builds the sale's state (PostgreSQL in the host).</summary>
 public interface IDurableOrderSource
 {
-    /// <summary>Every order of the sale, whatever its status, in one snapshot.</summary>
-    Task<IReadOnlyList<DurableOrder>> ReadOrdersAsync(Guid saleId, CancellationToken cancellationToken);
+    /// <summary>
+    /// Starts a rebuild of the sale's state: moves the sale's epoch on and reads every order, whatever its status, in
+    /// one transaction. Moving the epoch waits for the journal's commits in flight under the old epoch and makes the
+    /// later ones fail, so no order can become durable under an older epoch after this read. A sale the store does
+    /// not hold keeps epoch 0.
+    /// </summary>
+    Task<DurableSaleSnapshot> BeginRebuildAsync(Guid saleId, CancellationToken cancellationToken);
 }

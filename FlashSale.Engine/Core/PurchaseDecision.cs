@@ -19,6 +19,13 @@ public readonly record struct PurchaseDecision(
     /// </summary>
     public OrderLogPosition LogPosition { get; init; }
 
+    /// <summary>
+    /// The epoch of the authority's state this acceptance was decided under (or, for a replay, recorded in): the
+    /// journal commits the order only while the sale's epoch in PostgreSQL is still this one (see
+    /// <see cref="AcceptedOrder.SaleEpoch"/>).
+    /// </summary>
+    public long SaleEpoch { get; init; }
+
     public static PurchaseDecision Refused(PurchaseStatus status, int remainingStock = -1) =>
         new(status, Guid.Empty, 0, 0, 0, remainingStock, false);
 }

@@ -279,7 +279,8 @@ public sealed class SaleEngine : IAsyncDisposable
                     decision.UnitPriceCents,
                     request.IdempotencyKey,
                     decision.CreatedAtUnixMs,
-                    decision.CreatedAtUnixMs + paymentWindowMs);
+                    decision.CreatedAtUnixMs + paymentWindowMs,
+                    decision.SaleEpoch);
                 batch.OrderFrom[accepted] = j;
                 accepted++;
                 if (_knownSoldOutTtlMs > 0)

@@ -39,12 +39,13 @@ public sealed class InProcessStockAuthority : IStockAuthority
         var state = new SaleState(sale.TotalStock);
         if (_durable is not null)
         {
-            state.Restore(await _durable.ReadOrdersAsync(sale.SaleId, cancellationToken).ConfigureAwait(false));
+            state.Restore(await _durable.BeginRebuildAsync(sale.SaleId, cancellationToken).ConfigureAwait(false));
         }
 
-        // Set only if absent: two racing initialisations both build a state, the first one in wins and the other
-        // is dropped, so a live sale is never reset. No lock is held across the load.
-        _sales.TryAdd(sale.SaleId, state);
+        // Two racing initialisations both build a state without holding a lock across the load; the one built under
+        // the newer epoch wins (the older one's commits are fenced off in PostgreSQL), so a live sale is never reset by
+        // a state of the same or an older epoch.
+        _sales.AddOrUpdate(sale.SaleId, state, (_, current) => current.Epoch >= state.Epoch ? current : state);
     }
 
     public ValueTask DecideAsync(
@@ -102,6 +103,9 @@ public sealed class InProcessStockAuthority : IStockAuthority
         private int _deciding;
 
         public int Remaining => Volatile.Read(ref _remaining);
+
+        /// <summary>The sale's epoch this state was built under; every acceptance carries it to the journal.</summary>
+        public long Epoch { get; private set; }
 
         public void Decide(SaleDefinition sale, ReadOnlySpan<PurchaseRequest> requests, Span<PurchaseDecision> decisions, long nowMs)
         {
@@ -169,7 +173,10 @@ public sealed class InProcessStockAuthority : IStockAuthority
                     sale.UnitPriceCents,
                     nowMs,
                     remaining,
-                    Replayed: false);
+                    Replayed: false)
+                {
+                    SaleEpoch = Epoch,
+                };
             }
 
             return outcome;
@@ -199,13 +206,17 @@ public sealed class InProcessStockAuthority : IStockAuthority
             }
         }
 
-        public void Restore(IReadOnlyList<DurableOrder> orders)
+        public void Restore(DurableSaleSnapshot snapshot)
         {
-            foreach (var order in orders)
+            Epoch = snapshot.Epoch;
+            foreach (var order in snapshot.Orders)
             {
                 _outcomes[new UserIdempotencyKey(order.UserId, order.IdempotencyKey)] = new PurchaseDecision(
                     PurchaseStatus.Accepted, order.OrderId, order.Quantity, order.UnitPriceCents, order.CreatedAtUnixMs,
-                    RemainingStock: -1, Replayed: false);
+                    RemainingStock: -1, Replayed: false)
+                {
+                    SaleEpoch = snapshot.Epoch,
+                };
                 if (order.HoldsUnits)
                 {
                     _remaining -= order.Quantity;

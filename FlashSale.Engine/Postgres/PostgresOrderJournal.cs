@@ -3,7 +3,6 @@ using System.Threading.Channels;
 using System.Threading.Tasks.Sources;
 using FlashSale.Engine.Core;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace FlashSale.Engine.Postgres;
 
@@ -38,38 +37,39 @@ public sealed record PostgresOrderJournalOptions
 /// <summary>
 /// Group commit of accepted orders of every sale: <see cref="CommitAsync"/> queues the caller's batch and awaits a
 /// pooled completion; each writer loop (<see cref="PostgresOrderJournalOptions.Writers"/>, own connection) takes
-/// everything queued up to a row limit and writes it in ONE transaction: binary COPY straight into <c>orders</c>;
-/// when an order of that commit is already present (a replay from the reconciler or a repeated Idempotency-Key) the
-/// transaction fails on the unique key and the commit is redone the idempotent way: binary COPY into a temporary
-/// staging table, then <c>insert … select … on conflict do nothing</c>. The reservation is the order row itself:
-/// the inventory ledger records what happens to a sale's units afterwards (paid, expired, cancelled, returned), so
-/// the hot path writes one row per order, not two (each with its indexes). Every waiter of the commit is completed after COMMIT returns; when the
-/// transaction fails, every waiter of that commit gets the exception and the next commit starts afresh.
+/// everything queued up to a row limit and writes it in ONE transaction:
+/// <list type="number">
+/// <item>the fence: lock the rows of the batches' sales in <c>flash_sales</c> (FOR KEY SHARE, which commits do not
+/// contend on) and check the epoch each order was decided under; a batch whose sale's epoch moved (a rebuild of the
+/// sale's Redis state read PostgreSQL without it) fails with <see cref="SaleEpochMovedException"/> and is not written.
+/// The rebuild locks the row FOR UPDATE, so it waits for this transaction and any later commit waits for it;</item>
+/// <item>binary COPY straight into <c>orders</c>; when an order of that commit is already present (a replay from the
+/// reconciler or a repeated Idempotency-Key) the transaction fails on the primary key and the commit is redone the
+/// idempotent way: binary COPY into a temporary staging table, then <c>insert … on conflict (id) do nothing returning
+/// id</c>. Only the primary key is a conflict target: any other unique conflict (the same shopper's Idempotency-Key
+/// under another order id) fails the batch loudly. An order the insert skipped must already be there with the same
+/// sale and shopper, else the batch fails (<see cref="OrderConflictException"/>): nothing is answered 201 for a row
+/// this commit neither inserted nor found.</item>
+/// </list>
+/// When the transaction fails on one batch's data (a value the table refuses, a conflict), the commit is redone one
+/// batch per transaction, so one sale's bad order fails only its own callers. The reservation is the order row
+/// itself: the inventory ledger records what happens to a sale's units afterwards (paid, expired, cancelled,
+/// returned), so the hot path writes one row per order. Every waiter is completed after its COMMIT returned.
 /// </summary>
 public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDisposable
 {
-    private const string CreateStaging = """
-        create temporary table if not exists order_staging (
-            id uuid not null, sale_id uuid not null, user_id uuid not null, quantity integer not null,
-            price_cents bigint not null, idempotency_key text not null,
-            created_at timestamptz not null, expires_at timestamptz not null
-        ) on commit delete rows
-        """;
+    private const string CreateStaging = "create temporary table if not exists order_staging (like orders) on commit delete rows";
 
-    private const string Copy =
-        "copy order_staging (id, sale_id, user_id, quantity, price_cents, idempotency_key, created_at, expires_at) from stdin (format binary)";
+    private const string LockEpochs = "select id, epoch from flash_sales where id = any($1) for key share";
 
-    private const string Insert = """
-        insert into orders (id, flash_sale_id, user_id, quantity, unit_price, total_price, status,
-                            idempotency_key, created_at, expires_at, updated_at)
-        select id, sale_id, user_id, quantity, price_cents / 100.0, price_cents * quantity / 100.0, 'reserved',
-               idempotency_key, created_at, expires_at, created_at
-        from order_staging
-        on conflict do nothing
-        """;
+    private const string FindPresent = "select id, flash_sale_id, user_id from orders where id = any($1)";
 
-    internal const string CopyOrders =
-        "copy orders (id, flash_sale_id, user_id, quantity, unit_price, total_price, status, idempotency_key, created_at, expires_at, updated_at) from stdin (format binary)";
+    private static readonly string CopyStaging = OrderRow.CopyInto("order_staging");
+
+    private static readonly string CopyOrders = OrderRow.CopyInto("orders");
+
+    private static readonly string Insert =
+        $"insert into orders ({OrderRow.Columns}) select {OrderRow.Columns} from order_staging on conflict (id) do nothing returning id";
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresOrderJournalOptions _options;
@@ -79,6 +79,7 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
     private long _inserted;
     private long _commits;
     private long _fallbacks;
+    private long _isolated;
 
     public PostgresOrderJournal(NpgsqlDataSource dataSource, PostgresOrderJournalOptions? options = null)
     {
@@ -101,6 +102,9 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
 
     /// <summary>Commits that met an order already present and went the staging way.</summary>
     public long StagedCommits => Interlocked.Read(ref _fallbacks);
+
+    /// <summary>Commits that failed on one batch's orders and were redone one batch per transaction.</summary>
+    public long IsolatedCommits => Interlocked.Read(ref _isolated);
 
     /// <summary>
     /// Returns once every order of <paramref name="orders"/> is committed. The memory must stay untouched until
@@ -187,9 +191,7 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
 #pragma warning restore CA1031
             {
                 failure = e;
-                await CloseAsync(writer.Connection).ConfigureAwait(false);
-                writer.Connection = null;
-                writer.Staging = false;
+                await ResetAsync(writer).ConfigureAwait(false);
             }
             foreach (var pending in batch)
             {
@@ -211,21 +213,66 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
     }
 
     /// <summary>
-    /// The fast way first: binary COPY straight into <c>orders</c>. When an order of the
-    /// commit is already there (a replay: reconciler, repeated Idempotency-Key) that transaction fails with a unique
-    /// violation and the commit goes the staging way, which skips what is present. A deadlock between two writers
-    /// holding the same order id is retried the staging way as well.
+    /// Every batch in one transaction; when that fails on one batch's data (class 22 data exception, class 23 integrity
+    /// violation other than a replay, an <see cref="OrderConflictException"/>), each batch again in a transaction of its
+    /// own, so the others commit and only the failing batch's callers get its exception.
     /// </summary>
     private async Task<int> FlushAsync(WriterState writer, List<Pending> batch)
     {
-        var connection = writer.Connection!;
+        try
+        {
+            return await FlushRangeAsync(writer, batch, 0, batch.Count).ConfigureAwait(false);
+        }
+        catch (Exception e) when (batch.Count > 1 && IsBatchLevel(e))
+        {
+            Interlocked.Increment(ref _isolated);
+        }
+        var inserted = 0;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (batch[i].Waiter.Refusal is not null)
+            {
+                continue;
+            }
+            try
+            {
+                writer.Connection ??= await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
+                inserted += await FlushRangeAsync(writer, batch, i, 1).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // this batch's callers get the exception; the next batch goes on
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                batch[i].Waiter.Refusal = e;
+                if (!IsBatchLevel(e))
+                {
+                    await ResetAsync(writer).ConfigureAwait(false);
+                }
+            }
+        }
+        return inserted;
+    }
+
+    private static bool IsBatchLevel(Exception e) =>
+        e is OrderConflictException
+        || (e is PostgresException pg && (pg.SqlState.StartsWith("22", StringComparison.Ordinal) || pg.SqlState.StartsWith("23", StringComparison.Ordinal)));
+
+    /// <summary>
+    /// The fast way first: binary COPY straight into <c>orders</c>. When an order of the commit is already there (a
+    /// replay: reconciler, repeated Idempotency-Key) that transaction fails on the primary key and the commit goes the
+    /// staging way, which skips what is present. A deadlock between two writers holding the same order id is retried
+    /// the staging way as well.
+    /// </summary>
+    private async Task<int> FlushRangeAsync(WriterState writer, List<Pending> batch, int start, int count)
+    {
         if (_options.DirectCopy)
         {
             try
             {
-                return await DirectAsync(connection, batch).ConfigureAwait(false);
+                return await DirectAsync(writer, batch, start, count).ConfigureAwait(false);
             }
-            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected)
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DeadlockDetected
+                || (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "orders_pkey"))
             {
                 Interlocked.Increment(ref _fallbacks);
             }
@@ -236,11 +283,11 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
             {
                 if (!writer.Staging)
                 {
-                    await using var create = new NpgsqlCommand(CreateStaging, connection);
+                    await using var create = new NpgsqlCommand(CreateStaging, writer.Connection);
                     await create.ExecuteNonQueryAsync().ConfigureAwait(false);
                     writer.Staging = true;
                 }
-                return await StagedAsync(connection, batch).ConfigureAwait(false);
+                return await StagedAsync(writer, batch, start, count).ConfigureAwait(false);
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DeadlockDetected && attempt < 3)
             {
@@ -248,17 +295,24 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
         }
     }
 
-    private static async Task<int> DirectAsync(NpgsqlConnection connection, List<Pending> batch)
+    private static async Task<int> DirectAsync(WriterState writer, List<Pending> batch, int start, int count)
     {
+        var connection = writer.Connection!;
         await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await CheckEpochsAsync(writer, batch, start, count, transaction).ConfigureAwait(false);
         var rows = 0;
         await using (var importer = await connection.BeginBinaryImportAsync(CopyOrders).ConfigureAwait(false))
         {
-            foreach (var pending in batch)
+            for (var i = start; i < start + count; i++)
             {
-                foreach (var order in pending.Orders.Span)
+                if (batch[i].Waiter.Refusal is not null)
                 {
-                    WriteOrderRow(importer, order);
+                    continue;
+                }
+                foreach (var order in batch[i].Orders.Span)
+                {
+                    // Synchronous writes: they only touch the connection's buffer until it fills (then one send).
+                    OrderRow.Write(importer, order);
                     rows++;
                 }
             }
@@ -268,36 +322,140 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
         return rows;
     }
 
-    private static async Task<int> StagedAsync(NpgsqlConnection connection, List<Pending> batch)
+    private static async Task<int> StagedAsync(WriterState writer, List<Pending> batch, int start, int count)
     {
+        var connection = writer.Connection!;
         await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
-        await using (var importer = await connection.BeginBinaryImportAsync(Copy).ConfigureAwait(false))
+        await CheckEpochsAsync(writer, batch, start, count, transaction).ConfigureAwait(false);
+        await using (var importer = await connection.BeginBinaryImportAsync(CopyStaging).ConfigureAwait(false))
         {
-            foreach (var pending in batch)
+            for (var i = start; i < start + count; i++)
             {
-                foreach (var order in pending.Orders.Span)
+                if (batch[i].Waiter.Refusal is not null)
                 {
-                    // Synchronous writes: they only touch the connection's buffer until it fills (then one send).
-                    importer.StartRow();
-                    importer.Write(order.OrderId, NpgsqlDbType.Uuid);
-                    importer.Write(order.SaleId, NpgsqlDbType.Uuid);
-                    importer.Write(order.UserId, NpgsqlDbType.Uuid);
-                    importer.Write(order.Quantity, NpgsqlDbType.Integer);
-                    importer.Write(order.UnitPriceCents, NpgsqlDbType.Bigint);
-                    importer.Write(order.IdempotencyKey, NpgsqlDbType.Text);
-                    importer.Write(FromUnixMs(order.CreatedAtUnixMs), NpgsqlDbType.TimestampTz);
-                    importer.Write(FromUnixMs(order.ExpiresAtUnixMs), NpgsqlDbType.TimestampTz);
+                    continue;
+                }
+                foreach (var order in batch[i].Orders.Span)
+                {
+                    OrderRow.Write(importer, order);
                 }
             }
             await importer.CompleteAsync().ConfigureAwait(false);
         }
-        int inserted;
+        var inserted = writer.Inserted;
+        inserted.Clear();
         await using (var insert = new NpgsqlCommand(Insert, connection, transaction))
+        await using (var reader = await insert.ExecuteReaderAsync().ConfigureAwait(false))
         {
-            inserted = await insert.ExecuteNonQueryAsync().ConfigureAwait(false);
+            while (await reader.ReadAsync().ConfigureAwait(false))
+            {
+                inserted.Add(reader.GetGuid(0));
+            }
         }
+        await CheckSkippedAsync(writer, batch, start, count, transaction).ConfigureAwait(false);
         await transaction.CommitAsync().ConfigureAwait(false);
-        return inserted;
+        return inserted.Count;
+    }
+
+    /// <summary>
+    /// Locks the rows of the sales of batches [start, start + count) and refuses every batch holding an order decided
+    /// under another epoch than its sale's current one. A sale without a row keeps epoch 0.
+    /// </summary>
+    private static async Task CheckEpochsAsync(WriterState writer, List<Pending> batch, int start, int count, NpgsqlTransaction transaction)
+    {
+        var sales = writer.Sales;
+        sales.Clear();
+        for (var i = start; i < start + count; i++)
+        {
+            if (batch[i].Waiter.Refusal is null)
+            {
+                foreach (var order in batch[i].Orders.Span)
+                {
+                    sales.Add(order.SaleId);
+                }
+            }
+        }
+        var epochs = writer.Epochs;
+        epochs.Clear();
+        await using (var command = new NpgsqlCommand(LockEpochs, transaction.Connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. sales] });
+            await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+            while (await reader.ReadAsync().ConfigureAwait(false))
+            {
+                epochs[reader.GetGuid(0)] = reader.GetInt64(1);
+            }
+        }
+        for (var i = start; i < start + count; i++)
+        {
+            if (batch[i].Waiter.Refusal is not null)
+            {
+                continue;
+            }
+            foreach (var order in batch[i].Orders.Span)
+            {
+                var current = epochs.GetValueOrDefault(order.SaleId);
+                if (current != order.SaleEpoch)
+                {
+                    batch[i].Waiter.Refusal = new SaleEpochMovedException(order.SaleId, order.SaleEpoch, current);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every order the insert skipped must already be in <c>orders</c> under its id for the same sale and shopper (a
+    /// replay); anything else means the commit would answer 201 for a row it did not write: fail instead.
+    /// </summary>
+    private static async Task CheckSkippedAsync(WriterState writer, List<Pending> batch, int start, int count, NpgsqlTransaction transaction)
+    {
+        var skipped = writer.Skipped;
+        skipped.Clear();
+        for (var i = start; i < start + count; i++)
+        {
+            if (batch[i].Waiter.Refusal is not null)
+            {
+                continue;
+            }
+            foreach (var order in batch[i].Orders.Span)
+            {
+                if (!writer.Inserted.Contains(order.OrderId))
+                {
+                    skipped[order.OrderId] = (order.SaleId, order.UserId);
+                }
+            }
+        }
+        if (skipped.Count == 0)
+        {
+            return;
+        }
+        var found = 0;
+        await using (var command = new NpgsqlCommand(FindPresent, transaction.Connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. skipped.Keys] });
+            await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+            while (await reader.ReadAsync().ConfigureAwait(false))
+            {
+                var id = reader.GetGuid(0);
+                if (skipped[id] != (reader.GetGuid(1), reader.GetGuid(2)))
+                {
+                    throw new OrderConflictException(id);
+                }
+                found++;
+            }
+        }
+        if (found != skipped.Count)
+        {
+            throw new OrderConflictException(skipped.Keys.First());
+        }
+    }
+
+    private static async Task ResetAsync(WriterState writer)
+    {
+        await CloseAsync(writer.Connection).ConfigureAwait(false);
+        writer.Connection = null;
+        writer.Staging = false;
     }
 
     private static async Task CloseAsync(NpgsqlConnection? connection)
@@ -317,34 +475,20 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
         }
     }
 
-    /// <summary>
-    /// One row of <see cref="CopyOrders"/>: a freshly reserved order. Shared with the benchmark's raw-COPY baseline
-    /// so both write exactly the same row.
-    /// </summary>
-    internal static void WriteOrderRow(NpgsqlBinaryImporter importer, in AcceptedOrder order)
-    {
-        var created = FromUnixMs(order.CreatedAtUnixMs);
-        importer.StartRow();
-        importer.Write(order.OrderId, NpgsqlDbType.Uuid);
-        importer.Write(order.SaleId, NpgsqlDbType.Uuid);
-        importer.Write(order.UserId, NpgsqlDbType.Uuid);
-        importer.Write(order.Quantity, NpgsqlDbType.Integer);
-        importer.Write(order.UnitPriceCents / 100m, NpgsqlDbType.Numeric);
-        importer.Write(order.UnitPriceCents * order.Quantity / 100m, NpgsqlDbType.Numeric);
-        importer.Write("reserved", NpgsqlDbType.Text);
-        importer.Write(order.IdempotencyKey, NpgsqlDbType.Text);
-        importer.Write(created, NpgsqlDbType.TimestampTz);
-        importer.Write(FromUnixMs(order.ExpiresAtUnixMs), NpgsqlDbType.TimestampTz);
-        importer.Write(created, NpgsqlDbType.TimestampTz);
-    }
-
-    private static DateTime FromUnixMs(long ms) => new(DateTime.UnixEpoch.Ticks + (ms * TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
-
+    /// <summary>A writer loop's connection and the collections it reuses commit after commit.</summary>
     private sealed class WriterState
     {
         public NpgsqlConnection? Connection { get; set; }
 
         public bool Staging { get; set; }
+
+        public HashSet<Guid> Sales { get; } = [];
+
+        public Dictionary<Guid, long> Epochs { get; } = [];
+
+        public HashSet<Guid> Inserted { get; } = [];
+
+        public Dictionary<Guid, (Guid SaleId, Guid UserId)> Skipped { get; } = [];
     }
 
     private readonly record struct Pending(ReadOnlyMemory<AcceptedOrder> Orders, Waiter Waiter);
@@ -356,15 +500,21 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
 
         public ValueTask Task => new(this, _core.Version);
 
+        /// <summary>Why this batch alone was not committed (its sale's epoch moved, its own data failed); set by the writer.</summary>
+        public Exception? Refusal { get; set; }
+
+        /// <summary>Completes with this batch's own refusal, else with the commit's failure, else successfully.</summary>
         public void Complete(Exception? failure)
         {
-            if (failure is null)
+            var outcome = Refusal ?? failure;
+            Refusal = null;
+            if (outcome is null)
             {
                 _core.SetResult(true);
             }
             else
             {
-                _core.SetException(failure);
+                _core.SetException(outcome);
             }
         }
 

@@ -8,30 +8,52 @@ public sealed class PostgresSaleStateReader(NpgsqlDataSource dataSource) : IDura
 {
     private readonly NpgsqlDataSource _dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
 
-    /// <summary>Every order of the sale, whatever its status, in one snapshot.</summary>
-    public async Task<IReadOnlyList<DurableOrder>> ReadOrdersAsync(Guid saleId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Locks the sale's row (FOR UPDATE: after every journal commit holding it FOR KEY SHARE ended, and before any later
+    /// one can take it), bumps its epoch and reads every order of the sale, in one transaction. READ COMMITTED gives the
+    /// orders' statement a snapshot taken after the lock was granted, so it sees every commit that got in before.
+    /// </summary>
+    public async Task<DurableSaleSnapshot> BeginRebuildAsync(Guid saleId, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand(
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        long epoch = 0;
+        await using (var bump = new NpgsqlCommand(
+            """
+            with locked as (select id from flash_sales where id = $1 for update)
+            update flash_sales s set epoch = s.epoch + 1 from locked where s.id = locked.id returning s.epoch
+            """, connection, transaction))
+        {
+            bump.Parameters.Add(new NpgsqlParameter { Value = saleId });
+            if (await bump.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long bumped)
+            {
+                epoch = bumped;
+            }
+        }
+        var orders = new List<DurableOrder>();
+        await using (var read = new NpgsqlCommand(
             """
             select id, user_id, quantity, (unit_price * 100)::bigint, idempotency_key,
                    (extract(epoch from created_at) * 1000)::bigint, status
             from orders where flash_sale_id = $1
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = saleId });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var orders = new List<DurableOrder>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            """, connection, transaction))
         {
-            orders.Add(new DurableOrder(
-                reader.GetGuid(0),
-                reader.GetGuid(1),
-                reader.GetInt32(2),
-                reader.GetInt64(3),
-                reader.GetString(4),
-                reader.GetInt64(5),
-                ParseStatus(reader.GetString(6))));
+            read.Parameters.Add(new NpgsqlParameter { Value = saleId });
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                orders.Add(new DurableOrder(
+                    reader.GetGuid(0),
+                    reader.GetGuid(1),
+                    reader.GetInt32(2),
+                    reader.GetInt64(3),
+                    reader.GetString(4),
+                    reader.GetInt64(5),
+                    ParseStatus(reader.GetString(6))));
+            }
         }
-        return orders;
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new DurableSaleSnapshot(epoch, orders);
     }
 
     /// <summary>The sale as the engine needs it, or null when PostgreSQL has no such sale.</summary>

@@ -7,17 +7,17 @@ internal static class LuaScripts
     /// Decides a batch of purchases in order.
     /// KEYS: 1 meta, 2 stock, 3 users, 4 idem, 5 orders stream, 6 admitted zset.
     /// ARGV: 1 now (unix ms), then four per request: user (N), quantity, Idempotency-Key, order id (N).
-    /// Reply: {-1} when the sale's meta is missing; otherwise {remainingStock, unitPriceCents, codes, replay..., id...}
-    /// where codes holds one byte per request: '0' accepted, '1' sold out, '2' limit reached, '3' sale not active,
-    /// '4' not admitted, '7' invalid quantity, 'A' replayed acceptance, 'S' replayed sold out, 'L' replayed limit;
-    /// for every 'A', in order, one replay element "A&lt;order N&gt;|qty|priceCents|createdAtMs"; then for every '0', in
-    /// order, the stream id XADD gave its entry (the engine deletes exactly these entries once they are committed).
+    /// Reply: {-1} when the sale's meta is missing; otherwise the layout <see cref="DecideReply"/> reads: remaining
+    /// stock, unit price (cents), one outcome code per request (<see cref="PurchaseCodes"/>), the epoch the sale's state
+    /// was built under, then for every replayed acceptance, in order, its recorded outcome
+    /// "A&lt;order N&gt;|qty|priceCents|createdAtMs", then for every new acceptance, in order, the stream id XADD gave its
+    /// entry (the engine deletes exactly these entries once they are committed).
     /// Waiting room (meta <c>wr</c> = "1"): a shopper without a live admission (deadline in KEYS[6] at or after now)
-    /// is refused '4', unless the shopper already holds the per-user limit (then '2': the truer answer). An
+    /// is refused, unless the shopper already holds the per-user limit (then limit reached: the truer answer). An
     /// acceptance that brings the shopper to the limit removes the admission (it is used up).
     /// </summary>
-    public const string Decide = """
-        local m = redis.call('HMGET', KEYS[1], 'price', 'starts', 'ends', 'limit', 'pw', 'wr')
+    public static readonly string Decide = $$"""
+        local m = redis.call('HMGET', KEYS[1], 'price', 'starts', 'ends', 'limit', 'pw', 'wr', 'epoch')
         if not m[1] then return {-1} end
         local nowstr = ARGV[1]
         local now = tonumber(nowstr)
@@ -30,8 +30,8 @@ internal static class LuaScripts
         local before = stock
         local codes = {}
         local ids = {}
-        local out = {0, tonumber(price), ''}
-        local r = 3
+        local out = {0, tonumber(price), '', tonumber(m[7] or '0')}
+        local r = #out
         for i = 1, (#ARGV - 1) / 4 do
           local j = i * 4 - 2
           local user = ARGV[j]
@@ -42,30 +42,30 @@ internal static class LuaScripts
           if seen then
             local c = string.sub(seen, 1, 1)
             codes[i] = c
-            if c == 'A' then r = r + 1; out[r] = seen end
+            if c == '{{PurchaseCodes.ReplayedAccepted}}' then r = r + 1; out[r] = seen end
           elseif not open then
-            codes[i] = '3'
+            codes[i] = '{{PurchaseCodes.NotActive}}'
           else
             local q = tonumber(qs)
             if not q or q < 1 or q ~= math.floor(q) then
-              codes[i] = '7'
+              codes[i] = '{{PurchaseCodes.InvalidQuantity}}'
             else
               local had = tonumber(redis.call('HGET', KEYS[3], user) or '0')
               if room and had < limit and tonumber(redis.call('ZSCORE', KEYS[6], user) or '0') < now then
-                codes[i] = '4'
+                codes[i] = '{{PurchaseCodes.NotAdmitted}}'
               elseif had + q > limit then
-                codes[i] = '2'
-                redis.call('HSET', KEYS[4], field, 'L')
+                codes[i] = '{{PurchaseCodes.LimitReached}}'
+                redis.call('HSET', KEYS[4], field, '{{PurchaseCodes.ReplayedLimit}}')
               elseif q > stock then
-                codes[i] = '1'
-                redis.call('HSET', KEYS[4], field, 'S')
+                codes[i] = '{{PurchaseCodes.SoldOut}}'
+                redis.call('HSET', KEYS[4], field, '{{PurchaseCodes.ReplayedSoldOut}}')
               else
                 stock = stock - q
                 local oid = ARGV[j + 3]
                 redis.call('HSET', KEYS[3], user, had + q)
-                redis.call('HSET', KEYS[4], field, 'A' .. oid .. '|' .. qs .. '|' .. price .. '|' .. nowstr)
+                redis.call('HSET', KEYS[4], field, '{{PurchaseCodes.ReplayedAccepted}}' .. oid .. '|' .. qs .. '|' .. price .. '|' .. nowstr)
                 ids[#ids + 1] = redis.call('XADD', KEYS[5], '*', 'o', oid, 'u', user, 'q', qs, 'p', price, 'c', nowstr, 'e', expires, 'k', key)
-                codes[i] = '0'
+                codes[i] = '{{PurchaseCodes.Accepted}}'
                 -- A shopper who now holds the per-user limit cannot buy more: the admission is used up and stops
                 -- holding a place (the admission step counts only live admissions).
                 if room and had + q >= limit then redis.call('ZREM', KEYS[6], user) end
@@ -81,15 +81,20 @@ internal static class LuaScripts
         """;
 
     /// <summary>
-    /// Installs a sale's state only when its meta is absent (never resets a live sale).
+    /// Installs a sale's state built under epoch ARGV[12] when the sale has no state or one built under an older epoch
+    /// (two hosts rebuilding at once: the later rebuild read PostgreSQL after the earlier one's epoch was fenced off, so
+    /// its state is the one commits can still land under). Never replaces a state of the same or a newer epoch, so a
+    /// live sale is never reset by a host starting or an admin edit.
     /// KEYS: 1 meta, 2 stock, 3 users, 4 idem, 5 returned.
     /// ARGV: 1 price, 2 starts, 3 ends, 4 limit, 5 total, 6 pw, 7 wr, 8 stock, 9 user count, 10 idem count,
-    /// 11 returned count, then user/units pairs, idem field/outcome pairs, returned order ids.
-    /// Reply: 1 installed, 0 already present.
+    /// 11 returned count, 12 epoch, then user/units pairs, idem field/outcome pairs, returned order ids.
+    /// Reply: 1 installed, 0 a state of this epoch or a newer one is present.
     /// </summary>
     public const string Install = """
-        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-        redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+        if redis.call('EXISTS', KEYS[1]) == 1 and tonumber(redis.call('HGET', KEYS[1], 'epoch') or '0') >= tonumber(ARGV[12]) then
+          return 0
+        end
+        redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
         local function put(cmd, key, first, count)
           local last = first + count - 1
           local i = first
@@ -103,12 +108,30 @@ internal static class LuaScripts
         local idem = tonumber(ARGV[10]) * 2
         local returned = tonumber(ARGV[11])
         redis.call('SET', KEYS[2], ARGV[8])
-        put('HSET', KEYS[3], 12, users)
-        put('HSET', KEYS[4], 12 + users, idem)
-        put('SADD', KEYS[5], 12 + users + idem, returned)
+        put('HSET', KEYS[3], 13, users)
+        put('HSET', KEYS[4], 13 + users, idem)
+        put('SADD', KEYS[5], 13 + users + idem, returned)
         redis.call('HSET', KEYS[1], 'price', ARGV[1], 'starts', ARGV[2], 'ends', ARGV[3], 'limit', ARGV[4],
-          'total', ARGV[5], 'pw', ARGV[6], 'wr', ARGV[7])
+          'total', ARGV[5], 'pw', ARGV[6], 'wr', ARGV[7], 'epoch', ARGV[12])
         return 1
+        """;
+
+    /// <summary>
+    /// Which stream entries belong to the sale's live state, for the reconciler. KEYS: 1 meta, 2 idem.
+    /// ARGV: pairs of idem field ("user(N)|Idempotency-Key") and order id (N).
+    /// Reply: {-1} no sale state; otherwise {epoch, flags} with one byte per pair: '1' when the state's recorded outcome
+    /// for that key is this very order (it is counted in the state, so it may be committed under the state's epoch),
+    /// '0' when it is not (an order of a state that a rebuild replaced, whose commit is fenced off: never confirmed).
+    /// </summary>
+    public const string Claim = """
+        local epoch = redis.call('HGET', KEYS[1], 'epoch')
+        if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
+        local flags = {}
+        for i = 1, #ARGV / 2 do
+          local seen = redis.call('HGET', KEYS[2], ARGV[2 * i - 1])
+          if seen and string.sub(seen, 1, 1) == 'A' and string.sub(seen, 2, 33) == ARGV[2 * i] then flags[i] = '1' else flags[i] = '0' end
+        end
+        return {tonumber(epoch or '0'), table.concat(flags)}
         """;
 
     /// <summary>

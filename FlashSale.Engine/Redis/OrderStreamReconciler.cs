@@ -13,7 +13,12 @@ namespace FlashSale.Engine.Redis;
 /// <param name="SalesRemoved">
 /// Ended sales whose Redis state this pass removed (past the retention, stream empty) and dropped from the global set.
 /// </param>
-public readonly record struct ReconcileResult(int Sales, int EntriesCommitted, int EntriesTrimmed, int MalformedEntries, int SalesRemoved);
+/// <param name="OrphansDropped">
+/// Entries of a state a rebuild replaced that the live state does not hold: their commits were fenced off, so they were
+/// never confirmed; trimmed without writing.
+/// </param>
+public readonly record struct ReconcileResult(int Sales, int EntriesCommitted, int EntriesTrimmed, int MalformedEntries, int SalesRemoved,
+    int OrphansDropped = 0);
 
 /// <summary>
 /// Replays the sales' Redis order streams into the order journal (idempotent by order id), then trims each stream
@@ -34,6 +39,7 @@ public sealed class OrderStreamReconciler
     private readonly FlashSaleRedisOptions _options;
     private readonly TimeProvider _time;
     private readonly RedisScript _removeEnded = new(LuaScripts.RemoveEnded);
+    private readonly RedisScript _claim = new(LuaScripts.Claim);
 
     public OrderStreamReconciler(IConnectionMultiplexer redis, IOrderJournal journal, FlashSaleRedisOptions? options = null, TimeProvider? time = null)
     {
@@ -55,7 +61,7 @@ public sealed class OrderStreamReconciler
         RedisValue end = _options.ReconcileMinEntryAge > TimeSpan.Zero
             ? (now - (long)_options.ReconcileMinEntryAge.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)
             : "+";
-        int sales = 0, committed = 0, trimmed = 0, malformed = 0, removed = 0;
+        int sales = 0, committed = 0, trimmed = 0, malformed = 0, removed = 0, orphans = 0;
         foreach (var member in members)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -69,18 +75,25 @@ public sealed class OrderStreamReconciler
             committed += drained.Committed;
             trimmed += drained.Trimmed;
             malformed += drained.Malformed;
+            orphans += drained.Orphans;
             if (await TryRemoveEndedAsync(db, keys, member, now).ConfigureAwait(false))
             {
                 removed++;
             }
         }
-        return new ReconcileResult(sales, committed, trimmed, malformed, removed);
+        return new ReconcileResult(sales, committed, trimmed, malformed, removed, orphans);
     }
 
-    private async Task<(int Committed, int Trimmed, int Malformed)> ReconcileSaleAsync(
+    /// <summary>
+    /// Writes the sale's stream entries PostgreSQL lacks, under the epoch of the live state that holds them, then trims
+    /// what it read. An entry the live state does not hold belongs to a state a rebuild replaced: its commit is fenced
+    /// off, so it was never confirmed and is trimmed unwritten. Without a live state (Redis lost it) the entries wait for
+    /// the rebuild, which reads the stream and counts them.
+    /// </summary>
+    private async Task<(int Committed, int Trimmed, int Malformed, int Orphans)> ReconcileSaleAsync(
         IDatabase db, Guid saleId, RedisSaleKeys keys, RedisValue end, CancellationToken cancellationToken)
     {
-        int committed = 0, trimmed = 0, malformed = 0;
+        int committed = 0, trimmed = 0, malformed = 0, orphans = 0;
         var chunk = _options.ReconcileChunkSize;
         var orders = new List<AcceptedOrder>(Math.Min(chunk, 4_096));
         while (true)
@@ -102,6 +115,15 @@ public sealed class OrderStreamReconciler
                     malformed++;
                 }
             }
+            if (orders.Count > 0)
+            {
+                var live = await ClaimAsync(keys, orders).ConfigureAwait(false);
+                if (live is null)
+                {
+                    break; // no live state: the rebuild will read these entries
+                }
+                orphans += live.Value.Orphans;
+            }
             if (orders.Count > 0 && _journal is IOrderLookup lookup)
             {
                 var present = await lookup.FindExistingAsync(orders.ConvertAll(o => o.OrderId), cancellationToken).ConfigureAwait(false);
@@ -112,8 +134,8 @@ public sealed class OrderStreamReconciler
                 await _journal.CommitAsync(orders.ToArray(), cancellationToken).ConfigureAwait(false);
                 committed += orders.Count;
             }
-            // Everything up to and including the last entry read is committed now; ids only grow, so the trim
-            // cannot touch an entry appended after the read.
+            // Everything up to and including the last entry read is committed now (or was never confirmed); ids only
+            // grow, so the trim cannot touch an entry appended after the read.
             var removed = await db.StreamTrimByMinIdAsync(keys.Orders, NextId(entries[^1].Id)).ConfigureAwait(false);
             trimmed += (int)removed;
             if (entries.Length < chunk)
@@ -121,7 +143,39 @@ public sealed class OrderStreamReconciler
                 break;
             }
         }
-        return (committed, trimmed, malformed);
+        return (committed, trimmed, malformed, orphans);
+    }
+
+    /// <summary>
+    /// Asks the live state which of <paramref name="orders"/> it holds (<see cref="LuaScripts.Claim"/>): those get its
+    /// epoch, the others are removed from the list. Null when Redis holds no state for the sale.
+    /// </summary>
+    private async Task<(long Epoch, int Orphans)?> ClaimAsync(RedisSaleKeys keys, List<AcceptedOrder> orders)
+    {
+        var args = new RedisValue[orders.Count * 2];
+        for (var i = 0; i < orders.Count; i++)
+        {
+            args[2 * i] = RedisSaleKeys.IdempotencyField(orders[i].UserId, orders[i].IdempotencyKey);
+            args[(2 * i) + 1] = RedisSaleKeys.Member(orders[i].OrderId);
+        }
+        var result = await _claim.EvaluateAsync(_redis, keys.ClaimKeys, args).ConfigureAwait(false);
+        var epoch = (long)result[0];
+        if (epoch < 0)
+        {
+            return null;
+        }
+        var flags = (byte[])result[1]!;
+        var kept = 0;
+        for (var i = 0; i < orders.Count; i++)
+        {
+            if (flags[i] == (byte)'1')
+            {
+                orders[kept++] = orders[i] with { SaleEpoch = epoch };
+            }
+        }
+        var orphans = orders.Count - kept;
+        orders.RemoveRange(kept, orphans);
+        return (epoch, orphans);
     }
 
     /// <summary>

@@ -60,6 +60,7 @@ public sealed class RedisSaleKeys
         InstallKeys = [Meta, Stock, Users, Idempotency, Returned];
         ReturnKeys = [Meta, Stock, Users, Returned];
         MetaOnly = [Meta];
+        ClaimKeys = [Meta, Idempotency];
         RemoveKeys = [Meta, Orders, Stock, Users, Idempotency, Returned, Admitted, Queue, Tickets, Line, Lease];
     }
 
@@ -106,6 +107,8 @@ public sealed class RedisSaleKeys
     internal RedisKey[] ReturnKeys { get; }
 
     internal RedisKey[] MetaOnly { get; }
+
+    internal RedisKey[] ClaimKeys { get; }
 
     /// <summary>Meta and the stream first (what <see cref="LuaScripts.RemoveEnded"/> checks), then every other key.</summary>
     internal RedisKey[] RemoveKeys { get; }

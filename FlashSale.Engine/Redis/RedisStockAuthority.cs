@@ -68,17 +68,21 @@ public sealed class RedisStockAuthority : IStockAuthority
             return;
         }
 
-        // Orders PostgreSQL holds, plus orders Redis accepted whose stream entries survived but whose commit may
-        // not have happened yet (the stream is never deleted by the rebuild). PostgreSQL's status wins.
-        var durable = await _durable.ReadOrdersAsync(sale.SaleId, cancellationToken).ConfigureAwait(false);
-        var orders = new Dictionary<Guid, DurableOrder>(durable.Count);
-        foreach (var order in durable)
+        // The stream first, then PostgreSQL: an entry the reconciler commits and trims in between is then in one of the
+        // two reads (had PostgreSQL been read first, it could be in neither). The stream is never deleted by a rebuild.
+        var pending = await ReadStreamAsync(db, keys.Orders, cancellationToken).ConfigureAwait(false);
+        // The fence: bumping the epoch waits for every commit in flight under the old one and fails those still to
+        // come, so the orders read below are all that can ever be committed for the state built from them.
+        var durable = await _durable.BeginRebuildAsync(sale.SaleId, cancellationToken).ConfigureAwait(false);
+        // PostgreSQL's status wins over the stream's "reserved".
+        var orders = new Dictionary<Guid, DurableOrder>(durable.Orders.Count + pending.Count);
+        foreach (var order in durable.Orders)
         {
             orders[order.OrderId] = order;
         }
-        foreach (var pending in await ReadStreamAsync(db, keys.Orders, cancellationToken).ConfigureAwait(false))
+        foreach (var order in pending)
         {
-            orders.TryAdd(pending.OrderId, pending);
+            orders.TryAdd(order.OrderId, order);
         }
 
         var users = new Dictionary<Guid, long>();
@@ -102,7 +106,7 @@ public sealed class RedisStockAuthority : IStockAuthority
             }
         }
 
-        var args = new RedisValue[11 + (users.Count * 2) + (idempotency.Count * 2) + returned.Count];
+        var args = new RedisValue[12 + (users.Count * 2) + (idempotency.Count * 2) + returned.Count];
         args[0] = sale.UnitPriceCents;
         args[1] = sale.StartsAt.ToUnixTimeMilliseconds();
         args[2] = sale.EndsAt.ToUnixTimeMilliseconds();
@@ -114,7 +118,8 @@ public sealed class RedisStockAuthority : IStockAuthority
         args[8] = users.Count;
         args[9] = idempotency.Count;
         args[10] = returned.Count;
-        var i = 11;
+        args[11] = durable.Epoch;
+        var i = 12;
         foreach (var (user, units) in users)
         {
             args[i++] = RedisSaleKeys.Member(user);
@@ -265,49 +270,49 @@ public sealed class RedisStockAuthority : IStockAuthority
         Span<PurchaseDecision> decisions,
         long nowUnixMs)
     {
-        var remaining = (long)result[0];
-        if (remaining < 0)
+        var reply = new DecideReply(result);
+        if (reply.SaleStateMissing)
         {
             throw new SaleStateMissingException(saleId);
         }
-        var price = (long)result[1];
-        var codes = (byte[])result[2]!;
+        var price = reply.UnitPriceCents;
+        var epoch = reply.SaleEpoch;
+        var codes = reply.OutcomeCodes;
         if (codes.Length != requests.Length)
         {
             throw new InvalidDataException($"The purchase script answered {codes.Length} outcomes for {requests.Length} requests.");
         }
 
         // Walk backwards so each decision carries the stock left right after it.
-        var after = (int)remaining;
+        var after = (int)reply.RemainingStock;
         var (replays, appended) = CountReplaysAndAppends(codes);
-        if (result.Length != 3 + replays + appended)
+        if (reply.Length != DecideReply.Fixed + replays + appended)
         {
-            throw new InvalidDataException($"The purchase script answered {result.Length} elements for {replays} replays and {appended} new orders.");
+            throw new InvalidDataException($"The purchase script answered {reply.Length} elements for {replays} replays and {appended} new orders.");
         }
-        var replay = 3 + replays - 1;
-        var appendedId = 3 + replays + appended - 1;
+        var replay = replays - 1;
+        var appendedId = appended - 1;
         for (var i = requests.Length - 1; i >= 0; i--)
         {
             ref readonly var request = ref requests[i];
-            decisions[i] = codes[i] switch
+            var code = codes[i];
+            if (code == (byte)PurchaseCodes.Accepted)
             {
-                (byte)'0' => new PurchaseDecision(PurchaseStatus.Accepted, request.OrderId, request.Quantity, price, nowUnixMs, after, false)
+                decisions[i] = new PurchaseDecision(PurchaseStatus.Accepted, request.OrderId, request.Quantity, price, nowUnixMs, after, false)
                 {
-                    LogPosition = ParseStreamId((byte[])result[appendedId--]!),
-                },
-                (byte)'1' => PurchaseDecision.Refused(PurchaseStatus.SoldOut, after),
-                (byte)'2' => PurchaseDecision.Refused(PurchaseStatus.LimitReached, after),
-                (byte)'3' => PurchaseDecision.Refused(PurchaseStatus.SaleNotActive, after),
-                (byte)'4' => PurchaseDecision.Refused(PurchaseStatus.NotAdmitted, after),
-                (byte)'7' => PurchaseDecision.Refused(PurchaseStatus.InvalidQuantity, after),
-                (byte)'A' => ParseAccepted((byte[])result[replay--]!, after),
-                (byte)'S' => PurchaseDecision.Refused(PurchaseStatus.SoldOut, after) with { Replayed = true },
-                (byte)'L' => PurchaseDecision.Refused(PurchaseStatus.LimitReached, after) with { Replayed = true },
-                var other => throw new InvalidDataException($"Unknown purchase outcome code {other}."),
-            };
-            if (codes[i] == (byte)'0')
-            {
+                    LogPosition = ParseStreamId(reply.StreamId(replays, appendedId--)),
+                    SaleEpoch = epoch,
+                };
                 after += request.Quantity;
+            }
+            else if (code == (byte)PurchaseCodes.ReplayedAccepted)
+            {
+                // A replay is committed under the epoch of the state that holds its outcome.
+                decisions[i] = ParseAccepted(reply.Replay(replay--), after) with { SaleEpoch = epoch };
+            }
+            else
+            {
+                decisions[i] = PurchaseCodes.Refusal(code, after);
             }
         }
     }
@@ -317,8 +322,8 @@ public sealed class RedisStockAuthority : IStockAuthority
         int replays = 0, appended = 0;
         foreach (var c in codes)
         {
-            replays += c == (byte)'A' ? 1 : 0;
-            appended += c == (byte)'0' ? 1 : 0;
+            replays += c == (byte)PurchaseCodes.ReplayedAccepted ? 1 : 0;
+            appended += c == (byte)PurchaseCodes.Accepted ? 1 : 0;
         }
         return (replays, appended);
     }
@@ -354,7 +359,7 @@ public sealed class RedisStockAuthority : IStockAuthority
     /// <summary>Parses "A&lt;order N&gt;|qty|priceCents|createdAtMs".</summary>
     internal static PurchaseDecision ParseAccepted(ReadOnlySpan<byte> outcome, int remaining)
     {
-        if (outcome.Length < 2 + IdBytes || outcome[0] != (byte)'A'
+        if (outcome.Length < 2 + IdBytes || outcome[0] != (byte)PurchaseCodes.ReplayedAccepted
             || !Utf8Parser.TryParse(outcome.Slice(1, IdBytes), out Guid orderId, out _, 'N'))
         {
             throw new InvalidDataException($"Malformed recorded outcome '{Encoding.UTF8.GetString(outcome)}'.");

@@ -154,6 +154,7 @@ public sealed class InProcessAuthorityInvariantTests
 
     private sealed class FixedDurableOrders(IReadOnlyList<DurableOrder> orders) : IDurableOrderSource
     {
-        public Task<IReadOnlyList<DurableOrder>> ReadOrdersAsync(Guid saleId, CancellationToken cancellationToken) => Task.FromResult(orders);
+        public Task<DurableSaleSnapshot> BeginRebuildAsync(Guid saleId, CancellationToken cancellationToken) =>
+            Task.FromResult(new DurableSaleSnapshot(0, orders));
     }
 }
