@@ -13,7 +13,11 @@ public interface IStockAuthority
     /// </summary>
     ValueTask EnsureInitializedAsync(SaleDefinition sale, CancellationToken cancellationToken);
 
-    /// <summary>Decides <paramref name="requests"/> in order; writes decisions[i] for requests[i].</summary>
+    /// <summary>
+    /// Decides <paramref name="requests"/> in order; writes decisions[i] for requests[i]. <paramref name="nowUnixMs"/> is
+    /// this host's clock: an authority with a clock of its own decides the sale's window on that one instead (Redis
+    /// <c>TIME</c>, so every host decides on one clock) and stamps new orders with it.
+    /// </summary>
     ValueTask DecideAsync(
         SaleDefinition sale,
         ReadOnlyMemory<PurchaseRequest> requests,

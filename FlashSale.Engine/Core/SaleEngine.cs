@@ -197,8 +197,7 @@ public sealed class SaleEngine : IAsyncDisposable
     private async ValueTask DecideBatchAsync(EngineBatch batch, int count)
     {
         var sale = Volatile.Read(ref _sale);
-        var now = _time.GetUtcNow();
-        var nowMs = now.ToUnixTimeMilliseconds();
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         // Read before deciding: a return that lands while this batch is with the authority must still clear a
         // sold-out state this batch is about to record.
         var returnsSignal = Volatile.Read(ref _returnsSignal);
@@ -214,12 +213,6 @@ public sealed class SaleEngine : IAsyncDisposable
             if (request.Quantity < 1)
             {
                 batch.CompleteAt(i, PurchaseDecision.Refused(PurchaseStatus.InvalidQuantity));
-            }
-            else if (now < sale.StartsAt)
-            {
-                // Nothing can have been accepted before the start, so no replay is contradicted. After the end the
-                // batch still goes to the authority: a retry of an order accepted before the end must get its order.
-                batch.CompleteAt(i, PurchaseDecision.Refused(PurchaseStatus.SaleNotActive));
             }
             else if (soldOutFastFail && !_acceptedKeys.Contains(new UserIdempotencyKey(request.UserId, request.IdempotencyKey)))
             {
@@ -395,6 +388,8 @@ public sealed class SaleEngine : IAsyncDisposable
             // The rebuild reads the committed orders, so this engine's own orders still committing must land first.
             await AllCommitsAsync().ConfigureAwait(false);
             await _authority.EnsureInitializedAsync(sale, CancellationToken.None).ConfigureAwait(false);
+            // The commits and the rebuild took time: decide on the clock as it is now, not as it was before the wait.
+            nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
             await _authority.DecideAsync(sale, requests, decisions, nowMs, CancellationToken.None).ConfigureAwait(false);
             return true;
         }

@@ -12,8 +12,9 @@ internal readonly struct DecideReply
     public const int UnitPrice = 1;
     public const int Codes = 2;
     public const int Epoch = 3;
+    public const int Now = 4;
     /// <summary>Elements before the variable part.</summary>
-    public const int Fixed = 4;
+    public const int Fixed = 5;
 
     private readonly RedisResult _result;
 
@@ -29,6 +30,9 @@ internal readonly struct DecideReply
     public byte[] OutcomeCodes => (byte[])_result[Codes]!;
 
     public long SaleEpoch => (long)_result[Epoch];
+
+    /// <summary>Redis' clock when the script ran (unix ms): the creation time of the batch's new orders.</summary>
+    public long NowUnixMs => (long)_result[Now];
 
     public int Length => _result.Length;
 

@@ -6,10 +6,13 @@ internal static class LuaScripts
     /// <summary>
     /// Decides a batch of purchases in order.
     /// KEYS: 1 meta, 2 stock, 3 users, 4 idem, 5 orders stream, 6 admitted zset.
-    /// ARGV: 1 now (unix ms), then four per request: user (N), quantity, Idempotency-Key, order id (N).
+    /// ARGV: four per request: user (N), quantity, Idempotency-Key, order id (N).
+    /// One clock: "now" is Redis <c>TIME</c>, read by the script itself, so the sale's window, the admission deadlines
+    /// and an order's creation and payment deadline are decided on the same clock whichever host (and whatever its
+    /// clock) sends the batch, and however long the batch waited before it was sent.
     /// Reply: {-1} when the sale's meta is missing; otherwise the layout <see cref="DecideReply"/> reads: remaining
     /// stock, unit price (cents), one outcome code per request (<see cref="PurchaseCodes"/>), the epoch the sale's state
-    /// was built under, then for every replayed acceptance, in order, its recorded outcome
+    /// was built under, the script's now (unix ms), then for every replayed acceptance, in order, its recorded outcome
     /// "A&lt;order N&gt;|qty|priceCents|createdAtMs", then for every new acceptance, in order, the stream id XADD gave its
     /// entry (the engine deletes exactly these entries once they are committed).
     /// Waiting room (meta <c>wr</c> = "1"): a shopper without a live admission (deadline in KEYS[6] at or after now)
@@ -19,8 +22,9 @@ internal static class LuaScripts
     public static readonly string Decide = $$"""
         local m = redis.call('HMGET', KEYS[1], 'price', 'starts', 'ends', 'limit', 'pw', 'wr', 'epoch')
         if not m[1] then return {-1} end
-        local nowstr = ARGV[1]
-        local now = tonumber(nowstr)
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local nowstr = string.format('%.0f', now)
         local price = m[1]
         local open = now >= tonumber(m[2]) and now < tonumber(m[3])
         local limit = tonumber(m[4])
@@ -30,10 +34,10 @@ internal static class LuaScripts
         local before = stock
         local codes = {}
         local ids = {}
-        local out = {0, tonumber(price), '', tonumber(m[7] or '0')}
+        local out = {0, tonumber(price), '', tonumber(m[7] or '0'), now}
         local r = #out
-        for i = 1, (#ARGV - 1) / 4 do
-          local j = i * 4 - 2
+        for i = 1, #ARGV / 4 do
+          local j = i * 4 - 3
           local user = ARGV[j]
           local qs = ARGV[j + 1]
           local key = ARGV[j + 2]

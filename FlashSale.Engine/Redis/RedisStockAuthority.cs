@@ -187,9 +187,8 @@ public sealed class RedisStockAuthority : IStockAuthority
         cancellationToken.ThrowIfCancellationRequested();
 
         var keys = KeysFor(sale.SaleId);
-        var args = new RedisValue[1 + (4 * n)];
+        var args = new RedisValue[4 * n];
         var ids = ArrayPool<byte>.Shared.Rent(n * RequestBytes);
-        args[0] = nowUnixMs;
         var span = requests.Span;
         for (var i = 0; i < n; i++)
         {
@@ -197,7 +196,7 @@ public sealed class RedisStockAuthority : IStockAuthority
             var at = i * RequestBytes;
             WriteId(request.UserId, ids.AsSpan(at, IdBytes));
             WriteId(request.OrderId, ids.AsSpan(at + IdBytes, IdBytes));
-            var a = 1 + (4 * i);
+            var a = 4 * i;
             args[a] = new ReadOnlyMemory<byte>(ids, at, IdBytes);
             args[a + 1] = request.Quantity;
             args[a + 2] = request.IdempotencyKey;
@@ -214,7 +213,7 @@ public sealed class RedisStockAuthority : IStockAuthority
             decisions.Span[..n].Fill(PurchaseDecision.Refused(PurchaseStatus.SaleNotActive));
             return;
         }
-        Interpret(sale.SaleId, result, requests.Span, decisions.Span[..n], nowUnixMs);
+        Interpret(sale.SaleId, result, requests.Span, decisions.Span[..n]);
     }
 
     /// <summary>
@@ -267,8 +266,7 @@ public sealed class RedisStockAuthority : IStockAuthority
         Guid saleId,
         RedisResult result,
         ReadOnlySpan<PurchaseRequest> requests,
-        Span<PurchaseDecision> decisions,
-        long nowUnixMs)
+        Span<PurchaseDecision> decisions)
     {
         var reply = new DecideReply(result);
         if (reply.SaleStateMissing)
@@ -277,6 +275,7 @@ public sealed class RedisStockAuthority : IStockAuthority
         }
         var price = reply.UnitPriceCents;
         var epoch = reply.SaleEpoch;
+        var now = reply.NowUnixMs;
         var codes = reply.OutcomeCodes;
         if (codes.Length != requests.Length)
         {
@@ -298,7 +297,7 @@ public sealed class RedisStockAuthority : IStockAuthority
             var code = codes[i];
             if (code == (byte)PurchaseCodes.Accepted)
             {
-                decisions[i] = new PurchaseDecision(PurchaseStatus.Accepted, request.OrderId, request.Quantity, price, nowUnixMs, after, false)
+                decisions[i] = new PurchaseDecision(PurchaseStatus.Accepted, request.OrderId, request.Quantity, price, now, after, false)
                 {
                     LogPosition = ParseStreamId(reply.StreamId(replays, appendedId--)),
                     SaleEpoch = epoch,

@@ -13,7 +13,8 @@ namespace FlashSale.Tests.Redis;
 /// <summary>
 /// The reconciler as janitor: an ended sale's Redis state is removed past its retention, only once every order of its
 /// stream is in PostgreSQL; what still touches the sale afterwards (returns, retries) changes nothing and fails nothing.
-/// The clock is a <see cref="FakeTimeProvider"/>: the sale is placed in the past and time is moved past its retention.
+/// The host's clock is a <see cref="FakeTimeProvider"/> moved past the sale's end and its retention (purchases are decided
+/// on Redis' clock, during the sale).
 /// </summary>
 public sealed class EndedSaleRetentionTests(RedisConnection redis, TestDatabase database)
     : IClassFixture<RedisConnection>, IClassFixture<TestDatabase>
@@ -26,13 +27,16 @@ public sealed class EndedSaleRetentionTests(RedisConnection redis, TestDatabase 
             ValueTask.FromException(new InvalidOperationException("PostgreSQL is down (injected)."));
     }
 
-    /// <summary>A sale that ran from two hours to one hour ago, its options (private sales set) and a clock at "now".</summary>
+    /// <summary>
+    /// A sale open now (purchases are decided on Redis' clock), its options (private sales set) and the host's clock,
+    /// which the janitor and the retention follow, at the sale's end.
+    /// </summary>
     private (SaleDefinition Sale, FlashSaleRedisOptions Options, FakeTimeProvider Time, RedisStockAuthority Authority) EndedSale(int stock = 10)
     {
         var now = DateTimeOffset.UtcNow;
-        var sale = redis.NewSale(stock: stock, perUserLimit: 5, startsAt: now.AddHours(-2), endsAt: now.AddHours(-1));
+        var sale = redis.NewSale(stock: stock, perUserLimit: 5, startsAt: now.AddHours(-1), endsAt: now.AddHours(1));
         var options = redis.PrivateOptions() with { EndedSaleRetention = Retention };
-        var time = new FakeTimeProvider(now);
+        var time = new FakeTimeProvider(sale.EndsAt);
         return (sale, options, time, new RedisStockAuthority(redis.Multiplexer, new PostgresSaleStateReader(database.DataSource), options, time));
     }
 

@@ -1,5 +1,6 @@
 using CsCheck;
 using FlashSale.Engine.Core;
+using FlashSale.Engine.Redis;
 using FlashSale.Tests.Infrastructure;
 
 namespace FlashSale.Tests.Redis;
@@ -31,18 +32,23 @@ public sealed class RedisDecisionPropertyTests(RedisConnection redis, TestDataba
 
             foreach (var (when, batch) in scenario)
             {
-                var now = when switch
+                // The script decides on Redis' clock, so "before the start" and "after the end" move the window instead.
+                var (starts, ends) = when switch
                 {
-                    0 => startsAt.ToUnixTimeMilliseconds() - 1,
-                    9 => startsAt.AddHours(2).ToUnixTimeMilliseconds(),
-                    _ => startsAt.ToUnixTimeMilliseconds() + (when * 1_000),
+                    0 => (startsAt.AddHours(3), startsAt.AddHours(4)),
+                    9 => (startsAt.AddHours(-2), startsAt),
+                    _ => (startsAt, startsAt.AddHours(2)),
                 };
+                await redis.Database.HashSetAsync(RedisSaleKeys.For(sale.SaleId).Meta,
+                    [new("starts", starts.ToUnixTimeMilliseconds()), new("ends", ends.ToUnixTimeMilliseconds())]);
                 var open = when is not (0 or 9);
                 var requests = batch.Select(r => new PurchaseRequest(sale.SaleId, users[r.User], r.Quantity, "key-" + r.Key, Guid.CreateVersion7())).ToArray();
                 var decisions = new PurchaseDecision[requests.Length];
 
-                await authority.DecideAsync(sale, requests, decisions, now, CancellationToken.None);
+                await authority.DecideAsync(sale, requests, decisions, 0, CancellationToken.None);
 
+                // New acceptances of one batch are stamped with the script's one reading of Redis' clock.
+                var now = decisions.FirstOrDefault(d => d is { Status: PurchaseStatus.Accepted, Replayed: false }).CreatedAtUnixMs;
                 for (var i = 0; i < requests.Length; i++)
                 {
                     Assert.Equal(model.Decide(requests[i], now, open), decisions[i] with { LogPosition = default });

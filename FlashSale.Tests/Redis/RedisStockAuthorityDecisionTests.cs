@@ -23,10 +23,11 @@ public sealed class RedisStockAuthorityDecisionTests(RedisConnection redis, Test
     public async Task A_batch_is_decided_in_order_and_accepted_orders_take_stock_and_land_in_the_stream()
     {
         var (authority, sale) = await NewSaleAsync(stock: 10, perUserLimit: 5);
-        var now = Now;
+        var before = Now;
         var requests = new[] { Request(sale, Guid.NewGuid(), 3), Request(sale, Guid.NewGuid(), 2), Request(sale, Guid.NewGuid(), 1) };
 
-        var decisions = await authority.DecideAsync(sale, now, requests);
+        var decisions = await authority.DecideAsync(sale, 0, requests); // the host's clock is not Redis'
+        var now = decisions[0].CreatedAtUnixMs;
 
         Assert.All(decisions, d => Assert.Equal(PurchaseStatus.Accepted, d.Status));
         Assert.Equal([7, 5, 4], decisions.Select(d => d.RemainingStock));
@@ -38,6 +39,7 @@ public sealed class RedisStockAuthorityDecisionTests(RedisConnection redis, Test
             Assert.Equal(now, decisions[i].CreatedAtUnixMs);
             Assert.False(decisions[i].Replayed);
         }
+        Assert.InRange(now, before - 1_000, Now + 1_000); // Redis TIME, on this machine
         Assert.Equal(4, await authority.GetRemainingStockAsync(sale.SaleId, CancellationToken.None));
 
         var entries = await redis.Database.StreamRangeAsync(RedisSaleKeys.For(sale.SaleId).Orders);
@@ -78,13 +80,16 @@ public sealed class RedisStockAuthorityDecisionTests(RedisConnection redis, Test
     [Fact]
     public async Task Outside_the_sale_window_requests_are_not_active_and_not_recorded()
     {
-        var startsAt = DateTimeOffset.UtcNow.AddMinutes(10);
-        var (authority, sale) = await NewSaleAsync(startsAt: startsAt, endsAt: startsAt.AddMinutes(10));
+        // The window is decided on Redis' clock whatever the host passes: a host claiming to be in the window is not.
+        var startsAt = DateTimeOffset.UtcNow.AddSeconds(1);
+        var (authority, sale) = await NewSaleAsync(startsAt: startsAt, endsAt: startsAt.AddSeconds(1));
         var request = Request(sale, Guid.NewGuid());
 
-        var early = await authority.DecideAsync(sale, startsAt.ToUnixTimeMilliseconds() - 1, request);
-        var open = await authority.DecideAsync(sale, startsAt.ToUnixTimeMilliseconds(), request);
-        var late = await authority.DecideAsync(sale, startsAt.AddMinutes(10).ToUnixTimeMilliseconds(), Request(sale, Guid.NewGuid()));
+        var early = await authority.DecideAsync(sale, startsAt.AddMilliseconds(500).ToUnixTimeMilliseconds(), request);
+        await Task.Delay(startsAt - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(100));
+        var open = await authority.DecideAsync(sale, startsAt.AddHours(-1).ToUnixTimeMilliseconds(), request);
+        await Task.Delay(sale.EndsAt - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(100));
+        var late = await authority.DecideAsync(sale, startsAt.ToUnixTimeMilliseconds(), Request(sale, Guid.NewGuid()));
 
         Assert.Equal(PurchaseStatus.SaleNotActive, early[0].Status);
         Assert.Equal(PurchaseStatus.Accepted, open[0].Status); // same key: the refusal was not recorded
