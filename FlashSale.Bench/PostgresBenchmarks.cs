@@ -109,8 +109,7 @@ public class PostgresOrderCopyBenchmarks
         for (var start = 0; start < orders.Length; start += InsertChunk)
         {
             var count = Math.Min(InsertChunk, orders.Length - start);
-            var sql = new StringBuilder(
-                "insert into orders (id, flash_sale_id, user_id, quantity, unit_price, total_price, status, idempotency_key, created_at, expires_at, updated_at) values ");
+            var sql = new StringBuilder($"insert into orders ({OrderRow.Columns}) values ");
             await using var command = new NpgsqlCommand { Connection = connection, Transaction = transaction };
             for (var i = 0; i < count; i++)
             {

@@ -11,17 +11,19 @@ namespace FlashSale.Engine.Postgres;
 /// </summary>
 internal static class OrderRow
 {
-    /// <summary>The columns written, in the order <see cref="Write"/> writes them; the others keep their defaults.</summary>
-    public const string Columns =
-        "id, flash_sale_id, user_id, quantity, unit_price, total_price, status, idempotency_key, created_at, expires_at, updated_at";
-
-    /// <summary>The PostgreSQL types of <see cref="Columns"/>, in order (what the table must declare).</summary>
+    /// <summary>
+    /// The columns written, in the order <see cref="Write"/> writes them, with the PostgreSQL type the table must
+    /// declare for each; the table's other columns keep their defaults.
+    /// </summary>
     public static readonly IReadOnlyList<(string Column, string Type)> Types =
     [
         ("id", "uuid"), ("flash_sale_id", "uuid"), ("user_id", "uuid"), ("quantity", "integer"), ("unit_price", "numeric"),
         ("total_price", "numeric"), ("status", "text"), ("idempotency_key", "text"), ("created_at", "timestamp with time zone"),
         ("expires_at", "timestamp with time zone"), ("updated_at", "timestamp with time zone"),
     ];
+
+    /// <summary>The column list of <see cref="Types"/>, for SQL.</summary>
+    public static readonly string Columns = string.Join(", ", Types.Select(t => t.Column));
 
     public static string CopyInto(string table) => $"copy {table} ({Columns}) from stdin (format binary)";
 

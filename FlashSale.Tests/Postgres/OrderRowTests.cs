@@ -15,7 +15,6 @@ public sealed class OrderRowTests(TestDatabase database) : IClassFixture<TestDat
             "select column_name, data_type, is_nullable, column_default from information_schema.columns where table_name = 'orders'"))
             .ToDictionary(c => c.Name);
 
-        Assert.Equal(OrderRow.Columns.Split(", "), OrderRow.Types.Select(t => t.Column));
         foreach (var (column, type) in OrderRow.Types)
         {
             Assert.True(table.TryGetValue(column, out var migrated), $"orders has no column {column}");
