@@ -55,15 +55,18 @@ internal sealed class EngineBatch
         operation.Complete(decision);
     }
 
-    /// <summary>Answers every caller of the first <paramref name="count"/> slots not answered yet.</summary>
-    public void CompleteAllPending(int count, in PurchaseDecision decision)
+    /// <summary>Answers every caller of the first <paramref name="count"/> slots not answered yet; returns how many that was.</summary>
+    public int CompleteAllPending(int count, in PurchaseDecision decision)
     {
+        var completed = 0;
         for (var i = 0; i < count; i++)
         {
             if (Operations[i] is not null)
             {
                 CompleteAt(i, decision);
+                completed++;
             }
         }
+        return completed;
     }
 }

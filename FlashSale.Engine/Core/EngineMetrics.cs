@@ -36,6 +36,49 @@ public static class EngineMetrics
     public static readonly Histogram<double> JournalDuration = Meter.CreateHistogram<double>(
         "flashsale.journal.commit.duration", "ms", "Time of one journal transaction.");
 
+    /// <summary>
+    /// Requests the engine answered Overloaded or Unavailable (the host's 503s), by cause (the <c>cause</c> tag, see
+    /// <see cref="UnavailableCause"/>): whether shoppers are turned away because the sale is swamped, because Redis or
+    /// PostgreSQL failed, or because a rebuild fenced a commit off tells an operator where to look.
+    /// </summary>
+    public static readonly Counter<long> Unavailable = Meter.CreateCounter<long>(
+        "flashsale.engine.unavailable", "{request}", "Requests answered 503 (overloaded or unavailable), by cause.");
+
+    // One tag per cause, indexed by the enum's value: the tag is the cause's name in lower case.
+    private static readonly KeyValuePair<string, object?>[] CauseTags =
+        [.. Enum.GetValues<UnavailableCause>().Order().Select(c => new KeyValuePair<string, object?>("cause", c.ToString().ToLowerInvariant()))];
+
+    /// <summary>Counts <paramref name="requests"/> answered 503 for <paramref name="cause"/> (no allocation; a branch without a listener).</summary>
+    public static void CountUnavailable(UnavailableCause cause, int requests)
+    {
+        if (requests > 0 && Unavailable.Enabled)
+        {
+            Unavailable.Add(requests, CauseTags[(int)cause]);
+        }
+    }
+
     /// <summary>Milliseconds since a <see cref="Stopwatch.GetTimestamp"/> value.</summary>
     public static double MillisecondsSince(long startTimestamp) => Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
+}
+
+/// <summary>Why a request was answered 503; the <c>cause</c> tag of <see cref="EngineMetrics.Unavailable"/>.</summary>
+public enum UnavailableCause
+{
+    /// <summary>"overloaded": the sale's intake queue was full.</summary>
+    Overloaded = 0,
+
+    /// <summary>"authority": the stock authority (Redis, or a rebuild reading PostgreSQL) failed; nothing was decided.</summary>
+    Authority = 1,
+
+    /// <summary>"journal": the commit of accepted orders to PostgreSQL failed; the orders wait in the authority's log.</summary>
+    Journal = 2,
+
+    /// <summary>"fenced": a rebuild moved the sale's epoch while the batch committed; nothing was confirmed.</summary>
+    Fenced = 3,
+
+    /// <summary>"stopping": the host is shutting down and takes no new request.</summary>
+    Stopping = 4,
+
+    /// <summary>"fault": an unexpected error in the engine loop answered its batch Unavailable.</summary>
+    Fault = 5,
 }

@@ -114,12 +114,17 @@ public sealed class SaleEngine : IAsyncDisposable
                 return operation.AsValueTask();
             case IntakeWriteResult.Full:
                 operation.Recycle();
+                EngineMetrics.CountUnavailable(UnavailableCause.Overloaded, 1);
                 return new ValueTask<PurchaseDecision>(PurchaseDecision.Refused(PurchaseStatus.Overloaded));
             default:
                 // Retired or disposed engine: an ended sale is simply not active; otherwise the host is shutting down.
                 operation.Recycle();
-                return new ValueTask<PurchaseDecision>(PurchaseDecision.Refused(
-                    _time.GetUtcNow() >= Sale.EndsAt ? PurchaseStatus.SaleNotActive : PurchaseStatus.Unavailable));
+                if (_time.GetUtcNow() >= Sale.EndsAt)
+                {
+                    return new ValueTask<PurchaseDecision>(PurchaseDecision.Refused(PurchaseStatus.SaleNotActive));
+                }
+                EngineMetrics.CountUnavailable(UnavailableCause.Stopping, 1);
+                return new ValueTask<PurchaseDecision>(PurchaseDecision.Refused(PurchaseStatus.Unavailable));
         }
     }
 
@@ -178,7 +183,7 @@ public sealed class SaleEngine : IAsyncDisposable
 #pragma warning restore CA1031
             {
                 Fault(ex);
-                batch.CompleteAllPending(count, PurchaseDecision.Refused(PurchaseStatus.Unavailable));
+                EngineMetrics.CountUnavailable(UnavailableCause.Fault, batch.CompleteAllPending(count, PurchaseDecision.Refused(PurchaseStatus.Unavailable)));
             }
         }
 
@@ -236,6 +241,7 @@ public sealed class SaleEngine : IAsyncDisposable
             // 2. One authority call for the whole batch.
             if (!await TryDecideAsync(sale, batch, forwarded, nowMs).ConfigureAwait(false))
             {
+                EngineMetrics.CountUnavailable(UnavailableCause.Authority, forwarded);
                 for (var j = 0; j < forwarded; j++)
                 {
                     batch.CompleteAt(batch.ForwardedFrom[j], PurchaseDecision.Refused(PurchaseStatus.Unavailable));
@@ -321,6 +327,8 @@ public sealed class SaleEngine : IAsyncDisposable
 #pragma warning restore CA1031
         {
             committed = false;
+            // A fenced batch is not PostgreSQL failing: a rebuild of the sale's state moved its epoch meanwhile.
+            EngineMetrics.CountUnavailable(ex is SaleEpochMovedException ? UnavailableCause.Fenced : UnavailableCause.Journal, accepted);
             Fault(ex);
         }
 

@@ -63,6 +63,9 @@ internal sealed class FakeOrderJournal : IOrderJournal
 
     public bool Failing { get => _failing; set => _failing = value; }
 
+    /// <summary>What a failing commit throws.</summary>
+    public Func<Exception> Failure { get; set; } = () => new InvalidOperationException("journal down (test)");
+
     public int FailedCalls { get; private set; }
 
     public IReadOnlyList<int> BatchSizes { get { lock (_gate) { return [.. _batchSizes]; } } }
@@ -79,7 +82,7 @@ internal sealed class FakeOrderJournal : IOrderJournal
             if (_failing)
             {
                 FailedCalls++;
-                throw new InvalidOperationException("journal down (test)");
+                throw Failure();
             }
 
             _batchSizes.Add(orders.Length);
