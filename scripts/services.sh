@@ -4,6 +4,7 @@
 #   scripts/services.sh up      install what is missing, start both, create role and database "flashsale"
 #   scripts/services.sh down    stop what "up" started (and nothing else)
 #   scripts/services.sh status  say what runs
+#   scripts/services.sh cluster up|down|status   a local Redis Cluster instead (scripts/lib/cluster.sh)
 #
 # Both listen on 127.0.0.1 only (PostgreSQL 5432, Redis 6379; override with FLASHSALE_PG_PORT and
 # FLASHSALE_REDIS_PORT). Their data lives in FLASHSALE_STATE_DIR (default /var/tmp/flashsale), so a
@@ -155,9 +156,13 @@ status() {
   if redis_running; then echo "redis: running on 127.0.0.1:$REDIS_PORT (pid $(cat "$REDIS_PID"))"; else echo "redis: stopped"; fi
 }
 
+# shellcheck source=lib/cluster.sh
+. "$(dirname "$0")/lib/cluster.sh"
+
 case "${1:-}" in
+  cluster) shift; cluster_main "$@" ;;
   up) ensure_installed; pg_up; redis_up; status ;;
   down) redis_down; pg_down; status ;;
   status) status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status | cluster up|down|status" >&2; exit 2 ;;
 esac
