@@ -3,8 +3,19 @@
 # migrates, seeds the admin and demo sales, and serves http://127.0.0.1:5000 with the shopper page at /.
 # Development settings (README) unless ASPNETCORE_ENVIRONMENT says otherwise. Extra arguments go to the host,
 # e.g. scripts/run.sh --urls http://127.0.0.1:5080
+#
+#   scripts/run.sh --hosts N    N hosts on a local Redis Cluster behind nginx on :5000 instead (scripts/lib/many-hosts.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "--hosts" ]; then
+  export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+  export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+  # shellcheck source=lib/many-hosts.sh
+  . scripts/lib/many-hosts.sh
+  run_many_hosts "${2:-}" "${@:3}"
+  exit
+fi
 
 scripts/services.sh up
 
