@@ -71,6 +71,13 @@ cluster_known_nodes() {
   redis-cli -h 127.0.0.1 -p "$1" cluster info 2>/dev/null | tr -d '\r' | sed -n 's/^cluster_known_nodes://p'
 }
 
+# True for a primary, and for a replica whose link to its primary is up (its first sync is done).
+cluster_replica_synced() {
+  local info
+  info="$(redis-cli -h 127.0.0.1 -p "$1" info replication 2>/dev/null | tr -d '\r')"
+  grep -q '^role:master' <<<"$info" || grep -q '^master_link_status:up' <<<"$info"
+}
+
 cluster_up() {
   cluster_check_ports
   ensure_installed
@@ -94,6 +101,17 @@ cluster_up() {
     done
     [ -n "$ready" ] && break
     [ "$SECONDS" -lt "$deadline" ] || die "the cluster did not reach cluster_state:ok within 60 s (see $CLUSTER_DIR/*/redis.log)"
+    sleep 0.2
+  done
+  # A replica that has never finished its first sync refuses to take over ("disconnected from master for longer than
+  # allowed"): until every replica's link is up, losing a primary would stop its sales instead of failing over.
+  while :; do
+    ready=1
+    for port in $(cluster_ports); do
+      cluster_replica_synced "$port" || { ready=""; break; }
+    done
+    [ -n "$ready" ] && break
+    [ "$SECONDS" -lt "$deadline" ] || die "the cluster's replicas did not finish their first sync within 60 s (see $CLUSTER_DIR/*/redis.log)"
     sleep 0.2
   done
   cluster_status

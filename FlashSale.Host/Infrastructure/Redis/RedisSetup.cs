@@ -24,8 +24,17 @@ public static class RedisSetup
             {
                 throw new InvalidOperationException("ConnectionStrings:Redis is not set; this host runs without Redis.");
             }
-            var options = ConfigurationOptions.Parse(configuration.GetConnectionString("Redis")!);
+            var connectionString = configuration.GetConnectionString("Redis")!;
+            var options = ConfigurationOptions.Parse(connectionString);
             options.AbortOnConnectFail = false;
+            // After a primary is lost, the client re-reads the topology at growing intervals up to this bound (60 s by
+            // default). A replica promoted after the first few checks would then wait up to a minute to be used, and
+            // every sale on that shard answers 503 meanwhile; 5 s bounds that wait at the price of one cheap check
+            // per node every 5 s. An explicit configCheckSeconds in the connection string wins.
+            if (!connectionString.Contains("configCheckSeconds", StringComparison.OrdinalIgnoreCase))
+            {
+                options.ConfigCheckSeconds = 5;
+            }
             options.ClientName ??= "flashsale-host";
             return ConnectionMultiplexer.Connect(options);
         });
