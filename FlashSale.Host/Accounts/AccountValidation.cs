@@ -8,7 +8,17 @@ public static class AccountValidation
     public const int MinPasswordLength = 8;
     public const int MaxPasswordLength = 128;
 
+    /// <summary>The bulk load-testing shoppers' domain: nobody may register an address there.</summary>
+    public const string ReservedDomain = "load.flashsale.test";
+
     public static string NormalizeEmail(string email) => email.Trim().ToUpperInvariant();
+
+    public static bool IsReserved(string email)
+    {
+        var domain = email.Trim()[(email.Trim().LastIndexOf('@') + 1)..];
+        return domain.Equals(ReservedDomain, StringComparison.OrdinalIgnoreCase)
+            || domain.EndsWith("." + ReservedDomain, StringComparison.OrdinalIgnoreCase);
+    }
 
     public static bool IsValidEmail(string? email)
     {
@@ -28,10 +38,20 @@ public static class AccountValidation
     {
         var errors = new ValidationErrors();
         errors.Check(IsValidEmail(request.Email), "email", "A valid email address is required.");
+        errors.Check(request.Email is null || !IsReserved(request.Email), "email", $"Addresses at {ReservedDomain} are reserved for load testing.");
         errors.Check(request.Password is { Length: >= MinPasswordLength and <= MaxPasswordLength }, "password",
             $"The password must be {MinPasswordLength} to {MaxPasswordLength} characters.");
         errors.Check(!string.IsNullOrWhiteSpace(request.DisplayName) && request.DisplayName.Trim().Length <= 100, "displayName",
             "A display name of 1 to 100 characters is required.");
+        return errors;
+    }
+
+    public static ValidationErrors Validate(ChangePasswordRequest request)
+    {
+        var errors = new ValidationErrors();
+        errors.Check(!string.IsNullOrEmpty(request.CurrentPassword), "currentPassword", "The current password is required.");
+        errors.Check(request.NewPassword is { Length: >= MinPasswordLength and <= MaxPasswordLength }, "newPassword",
+            $"The new password must be {MinPasswordLength} to {MaxPasswordLength} characters.");
         return errors;
     }
 

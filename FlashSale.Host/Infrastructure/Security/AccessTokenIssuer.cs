@@ -5,7 +5,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace FlashSale.Host.Infrastructure.Security;
 
-/// <summary>Mints short-lived HS256 access tokens carrying the user id (sub), email, name and role.</summary>
+/// <summary>Mints short-lived HS256 access tokens carrying the user id (sub), email, name, role and security stamp.</summary>
 public sealed class AccessTokenIssuer(IOptions<JwtOptions> options, TimeProvider clock)
 {
     private readonly JsonWebTokenHandler _handler = new();
@@ -14,7 +14,7 @@ public sealed class AccessTokenIssuer(IOptions<JwtOptions> options, TimeProvider
 
     public int DefaultLifetimeSeconds => options.Value.AccessTokenMinutes * 60;
 
-    public string Issue(Guid userId, string email, string displayName, string role, TimeSpan? lifetime = null)
+    public string Issue(Guid userId, string email, string displayName, string role, TimeSpan? lifetime = null, int securityStamp = 0)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var descriptor = new SecurityTokenDescriptor
@@ -31,6 +31,7 @@ public sealed class AccessTokenIssuer(IOptions<JwtOptions> options, TimeProvider
                 new Claim(JwtRegisteredClaimNames.Email, email),
                 new Claim(JwtRegisteredClaimNames.Name, displayName),
                 new Claim("role", role),
+                new Claim(SecurityStamps.Claim, securityStamp.ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer32),
                 new Claim(JwtRegisteredClaimNames.Jti, Guid.NewGuid().ToString("N")),
             ]),
         };

@@ -9,14 +9,16 @@ public static class AuthenticationSetup
 {
     /// <summary>
     /// Bearer tokens validated strictly: our issuer and audience, HS256 only, signature, lifetime with 30 s of
-    /// skew. <c>/ws</c> is left to <see cref="Realtime.SocketTokens"/> (same parameters; it also accepts
-    /// <c>?access_token=</c>, because browsers cannot set headers on a WebSocket).
+    /// skew. <c>/ws</c> is left to <see cref="Realtime.SocketTokens"/> (same parameters for the Authorization header;
+    /// browsers, which cannot set headers on a WebSocket, bring a one-use ticket instead). Revoked tokens are refused
+    /// where <see cref="CurrentSession"/> says.
     /// </summary>
     public static IServiceCollection AddFlashSaleAuthentication(this IServiceCollection services)
     {
         services.AddOptions<JwtOptions>().BindConfiguration(JwtOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<JwtOptions>, JwtOptionsValidator>();
         services.AddSingleton<AccessTokenIssuer>();
+        services.AddSingleton<SecurityStamps>();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
@@ -51,6 +53,7 @@ public static class AuthenticationSetup
                         }
                         return Task.CompletedTask;
                     },
+                    OnTokenValidated = CurrentSession.ValidateAsync,
                 };
             });
 
