@@ -52,8 +52,12 @@ public sealed class LiveConnection
 
     public long TokenExpiresAtUnixMs { get; }
 
-    /// <summary>The shopper whose token opened the socket (<see cref="Guid.Empty"/> when unknown).</summary>
+    /// <summary>The shopper whose token opened the socket (<see cref="Guid.Empty"/> when unknown): the waiting room's
+    /// "this socket follows the line", the per-user cap and the revocation sweep.</summary>
     public Guid UserId { get; }
+
+    /// <summary>The owner's security stamp when the socket opened; a newer one closes it (SocketRevocationSweep).</summary>
+    public int SecurityStamp { get; init; }
 
     public bool IsDead => Volatile.Read(ref _dead) != 0;
 

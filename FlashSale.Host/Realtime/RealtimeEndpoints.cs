@@ -8,8 +8,9 @@ using Microsoft.Extensions.Options;
 namespace FlashSale.Host.Realtime;
 
 /// <summary>
-/// <c>GET /ws</c>: one raw WebSocket per page, JSON text frames. The bearer token comes in the Authorization header
-/// or as <c>?access_token=</c>; without a valid one the upgrade is refused with a 401 problem. Client frames:
+/// <c>GET /ws</c>: one raw WebSocket per page, JSON text frames. A one-use ticket comes as <c>?ticket=</c> (from
+/// <c>POST /api/v1/realtime/ticket</c>) or a bearer token in the Authorization header; without a valid one the upgrade
+/// is refused with a 401 problem, from a foreign page's origin with 403, past the user's socket cap with 429. Client frames:
 /// <c>{"type":"subscribe","saleId":…}</c>, <c>{"type":"unsubscribe","saleId":…}</c>, <c>{"type":"ping"}</c>.
 /// A bad frame gets an error frame and the socket stays open; see <see cref="ErrorCodes"/> and the close codes in
 /// docs/REALTIME.md.
@@ -30,38 +31,61 @@ public static partial class RealtimeEndpoints
     {
         // No RequireAuthorization: the endpoint checks the token itself (SocketTokens), so the socket holds no principal.
         routes.MapGet("/ws", Connect).WithTags("Realtime");
+        routes.MapSocketTickets();
         return routes;
     }
 
     public static async Task<IResult> Connect(HttpContext http, RealtimeHub hub, SaleDefinitions definitions, SocketTokens tokens,
-        IOptions<RealtimeOptions> options, TimeProvider clock, ILoggerFactory loggers)
+        SocketAdmission admission, IOptions<RealtimeOptions> options, TimeProvider clock, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentNullException.ThrowIfNull(admission);
+        if (!admission.OriginAllowed(http.Request))
+        {
+            return Problems.Of(StatusCodes.Status403Forbidden, ProblemTypes.OriginNotAllowed, "Sockets from this page's origin are not allowed.",
+                "Open the socket from the shop's own page (Realtime:AllowedOrigins lists other origins).");
+        }
         if (await tokens.ValidateAsync(http.Request) is not { } identity)
         {
             http.Response.Headers.WWWAuthenticate = "Bearer";
-            return Problems.Unauthorized(ProblemTypes.Unauthorized, "A valid bearer token is required.");
+            return Problems.Unauthorized(ProblemTypes.Unauthorized, "A valid socket ticket or bearer token is required.");
         }
         if (!http.WebSockets.IsWebSocketRequest)
         {
             return Problems.Of(StatusCodes.Status400BadRequest, ProblemTypes.MalformedRequest, "This address only speaks WebSocket.",
                 "Open a WebSocket (Upgrade: websocket) to receive live updates.");
         }
-        var settings = options.Value;
-        using var socket = await http.WebSockets.AcceptWebSocketAsync();
-        var connection = new LiveConnection(socket, clock, (settings.MaxSubscriptionsPerSocket * 4) + 32, identity.ExpiresAtUnixMs, identity.UserId);
-        hub.Register(connection);
+        if (!admission.TryEnter(identity.UserId))
+        {
+            http.Response.Headers.RetryAfter = "5";
+            return Problems.Of(StatusCodes.Status429TooManyRequests, ProblemTypes.TooManySockets, "Too many open sockets for this account.",
+                "Close another tab of the shop, or wait for it to disconnect.");
+        }
         try
         {
-            await ReceiveAsync(socket, connection, hub, definitions, settings, loggers.CreateLogger("FlashSale.Realtime"), http.RequestAborted);
+            var settings = options.Value;
+            using var socket = await http.WebSockets.AcceptWebSocketAsync();
+            var connection = new LiveConnection(socket, clock, (settings.MaxSubscriptionsPerSocket * 4) + 32, identity.ExpiresAtUnixMs, identity.UserId)
+            {
+                SecurityStamp = identity.SecurityStamp,
+            };
+            hub.Register(connection);
+            try
+            {
+                await ReceiveAsync(socket, connection, hub, definitions, settings, loggers.CreateLogger("FlashSale.Realtime"), http.RequestAborted);
+            }
+            finally
+            {
+                hub.Unregister(connection);
+            }
+            // Let a close frame already queued go out before the socket is disposed.
+            await connection.WaitClosedAsync(TimeSpan.FromSeconds(2), clock);
         }
         finally
         {
-            hub.Unregister(connection);
+            admission.Leave(identity.UserId);
         }
-        // Let a close frame already queued go out before the socket is disposed.
-        await connection.WaitClosedAsync(TimeSpan.FromSeconds(2), clock);
         return Results.Empty;
     }
 

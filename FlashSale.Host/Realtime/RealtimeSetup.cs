@@ -21,6 +21,7 @@ public static class RealtimeSetup
         services.AddSingleton<SaleSignals>();
         services.AddSingleton<RealtimeHub>();
         services.AddSingleton<SocketTokens>();
+        services.AddFlashSaleSocketSecurity();
         services.AddSingleton<WaitingRoomCatalog>();
         services.AddSingleton(sp => sp.GetRequiredService<RedisMode>().Enabled
             ? new RedisWaitingRoom(sp.GetRequiredService<IConnectionMultiplexer>())

@@ -20,7 +20,7 @@ internal static class PrepareCommand
             AdminPassword = options.AdminPassword,
             ShoppersFile = options.ShoppersFile,
         };
-        var context = new ScenarioContext(loadOptions, api, new StatsCollector(), log, static (_, _) => throw new NotSupportedException(), ct);
+        var context = new ScenarioContext(loadOptions, api, new StatsCollector(), log, static (_, _, _) => throw new NotSupportedException(), ct);
         try
         {
             var admin = await context.AdminTokenAsync(ct);

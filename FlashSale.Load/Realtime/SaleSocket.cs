@@ -33,21 +33,22 @@ internal sealed class SaleSocket : IAsyncDisposable
     /// <summary>Completes when the socket is done (closed by either side or dropped).</summary>
     public Task Closed => _receiving;
 
-    public static Uri UriFor(Uri target, string accessToken)
+    /// <summary>The host's /ws address; the shopper's token goes in the Authorization header, never the URL.</summary>
+    public static Uri UriFor(Uri target)
     {
         var builder = new UriBuilder(target)
         {
             Scheme = target.Scheme == Uri.UriSchemeHttps ? "wss" : "ws",
             Path = "/ws",
-            Query = "access_token=" + Uri.EscapeDataString(accessToken),
         };
         return builder.Uri;
     }
 
     public static async Task<SaleSocket> ConnectAsync(
-        Func<Uri, CancellationToken, Task<WebSocket>> connect, Uri uri, Guid saleId, SaleFeed feed, CancellationToken ct)
+        Func<Uri, string, CancellationToken, Task<WebSocket>> connect, Uri uri, string accessToken, Guid saleId, SaleFeed feed, CancellationToken ct)
     {
-        var ws = await connect(uri, ct);
+        ArgumentNullException.ThrowIfNull(connect);
+        var ws = await connect(uri, accessToken, ct);
         var socket = new SaleSocket(ws, feed);
         try
         {

@@ -13,7 +13,7 @@ internal sealed record LoadEnvironment
     public HttpMessageHandler? Handler { get; init; }
 
     /// <summary>Opens a WebSocket; null = ClientWebSocket over its own handler (or over <see cref="Handler"/> when given).</summary>
-    public Func<Uri, CancellationToken, Task<WebSocket>>? ConnectWebSocket { get; init; }
+    public Func<Uri, string, CancellationToken, Task<WebSocket>>? ConnectWebSocket { get; init; }
 
     /// <summary>Set-up messages; null = standard output.</summary>
     public TextWriter? Log { get; init; }

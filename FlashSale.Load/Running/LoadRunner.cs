@@ -241,14 +241,16 @@ internal static class LoadRunner
         : options.Plain || Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive ? new PlainProgress(Console.Out)
         : new LiveProgress();
 
-    private static Func<Uri, CancellationToken, Task<WebSocket>> DefaultConnector(HttpMessageHandler handler)
+    private static Func<Uri, string, CancellationToken, Task<WebSocket>> DefaultConnector(HttpMessageHandler handler)
     {
         // WebSockets get their own handler: an upgraded connection must not occupy a slot of the HTTP pool.
         var invoker = new HttpMessageInvoker(handler, disposeHandler: false);
-        return async (uri, ct) =>
+        return async (uri, accessToken, ct) =>
         {
             var socket = new ClientWebSocket();
             socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(30);
+            // Not a browser: the token goes in the Authorization header (the host takes no tokens in URLs).
+            socket.Options.SetRequestHeader("Authorization", "Bearer " + accessToken);
             try
             {
                 await socket.ConnectAsync(uri, invoker, ct);

@@ -13,7 +13,7 @@ internal sealed class ScenarioContext(
     FlashSaleApi api,
     StatsCollector stats,
     TextWriter log,
-    Func<Uri, CancellationToken, Task<WebSocket>> connectWebSocket,
+    Func<Uri, string, CancellationToken, Task<WebSocket>> connectWebSocket,
     CancellationToken stopping)
 {
     private readonly Lock _adminLock = new();
@@ -34,7 +34,7 @@ internal sealed class ScenarioContext(
     /// <summary>Cancelled when the measured window closes: start no new step after it.</summary>
     public CancellationToken Stopping { get; } = stopping;
 
-    public Func<Uri, CancellationToken, Task<WebSocket>> ConnectWebSocket { get; } = connectWebSocket;
+    public Func<Uri, string, CancellationToken, Task<WebSocket>> ConnectWebSocket { get; } = connectWebSocket;
 
     /// <summary>The prepared shoppers (empty for scenarios that need none).</summary>
     public IReadOnlyList<ShopperToken> Shoppers { get; set; } = [];

@@ -110,7 +110,7 @@ internal sealed class FlashRushScenario : IScenario
 
         try
         {
-            var probe = await context.ConnectWebSocket(SaleSocket.UriFor(context.Api.BaseAddress, context.Shoppers[0].AccessToken), ct);
+            var probe = await context.ConnectWebSocket(SaleSocket.UriFor(context.Api.BaseAddress), context.Shoppers[0].AccessToken, ct);
             probe.Abort();
             probe.Dispose();
         }
@@ -223,7 +223,7 @@ internal sealed class FlashRushScenario : IScenario
         var start = user.BeginStep();
         try
         {
-            var socket = await SaleSocket.ConnectAsync(context.ConnectWebSocket, SaleSocket.UriFor(context.Api.BaseAddress, user.Token), _sale!.Id, _feed!, ct);
+            var socket = await SaleSocket.ConnectAsync(context.ConnectWebSocket, SaleSocket.UriFor(context.Api.BaseAddress), user.Token, _sale!.Id, _feed!, ct);
             _sockets.Add(socket);
             _connect!.Record(Outcome.Ok, start);
             return socket;

@@ -63,7 +63,7 @@ internal sealed class SocketsScenario : IScenario
         var start = user.BeginStep();
         try
         {
-            var socket = await SaleSocket.ConnectAsync(context.ConnectWebSocket, SaleSocket.UriFor(context.Api.BaseAddress, user.Token), _saleId, _feed!, ct);
+            var socket = await SaleSocket.ConnectAsync(context.ConnectWebSocket, SaleSocket.UriFor(context.Api.BaseAddress), user.Token, _saleId, _feed!, ct);
             _sockets.Add(socket);
             _connect!.Record(Outcome.Ok, start);
         }

@@ -74,7 +74,7 @@ public sealed class InProcessRunTests : IDisposable
         };
 
         // No WebSocket support and no queue route on this host: both are skipped with a note.
-        var outcome = await RunAsync(host, options, (_, _) => throw new NotSupportedException("no websockets in this test"));
+        var outcome = await RunAsync(host, options, (_, _, _) => throw new NotSupportedException("no websockets in this test"));
 
         Assert.Equal(LoadRunner.ExitPassed, outcome.ExitCode);
         Assert.Equal(25, outcome.Report.Steps.Single(s => s.Name == "purchase").Outcomes.Single(o => o.Name == "ok").Count);
@@ -108,7 +108,7 @@ public sealed class InProcessRunTests : IDisposable
         ShoppersFile = Path.Combine(_dir, "shoppers.json"),
     };
 
-    private static Task<RunOutcome> RunAsync(HttpMessageHandler host, LoadOptions options, Func<Uri, CancellationToken, Task<System.Net.WebSockets.WebSocket>>? ws = null) =>
+    private static Task<RunOutcome> RunAsync(HttpMessageHandler host, LoadOptions options, Func<Uri, string, CancellationToken, Task<System.Net.WebSockets.WebSocket>>? ws = null) =>
         LoadRunner.RunAsync(options, Env(host) with { ConnectWebSocket = ws });
 
     private static LoadEnvironment Env(HttpMessageHandler handler) =>

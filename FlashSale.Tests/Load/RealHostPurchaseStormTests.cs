@@ -98,7 +98,7 @@ public sealed class RealHostPurchaseStormTests(FlashSaleApp app) : IClassFixture
         {
             Handler = app.Server.CreateHandler(),
             // Every WebSocket fails: the run must find out once, poll the line instead, and still buy.
-            ConnectWebSocket = (_, _) => throw new NotSupportedException("no WebSocket endpoint on this host"),
+            ConnectWebSocket = (_, _, _) => throw new NotSupportedException("no WebSocket endpoint on this host"),
             Log = TextWriter.Null,
             Progress = new NullProgress(),
             GitCommit = "test",

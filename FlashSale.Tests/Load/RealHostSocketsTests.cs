@@ -25,11 +25,15 @@ public sealed class RealHostSocketsTests(FlashSaleApp app) : IClassFixture<Flash
             OutDir = Path.Combine(_dir, "out"),
             ShoppersFile = Path.Combine(_dir, "shoppers.json"),
         };
-        var client = app.Server.CreateWebSocketClient();
         var environment = new LoadEnvironment
         {
             Handler = app.Server.CreateHandler(),
-            ConnectWebSocket = (uri, ct) => client.ConnectAsync(uri, ct),
+            ConnectWebSocket = (uri, token, ct) =>
+            {
+                var client = app.Server.CreateWebSocketClient();
+                client.ConfigureRequest = request => request.Headers.Authorization = "Bearer " + token;
+                return client.ConnectAsync(uri, ct);
+            },
             Log = TextWriter.Null,
             Progress = new NullProgress(),
             GitCommit = "test",

@@ -21,7 +21,7 @@ public sealed class LiveUpdateTests(FastLiveApp app) : IClassFixture<FastLiveApp
     {
         var sale = await app.CreateSaleAsync(stock: 10, perUserLimit: 5, waitingRoom: false);
         var watcher = await app.RegisterShopperAsync();
-        using var socket = await app.OpenSocketAsync(watcher.AccessToken, viaQuery: true);
+        using var socket = await app.OpenSocketAsync(watcher.AccessToken, viaTicket: true);
         await socket.SubscribeAsync(sale);
         var initial = await socket.WaitForFrameAsync(f => f.Is("stock", sale), what: "the initial stock frame");
         Assert.Equal(10, initial.GetProperty("remainingStock").GetInt32());
@@ -161,7 +161,11 @@ public sealed class LiveUpdateTests(FastLiveApp app) : IClassFixture<FastLiveApp
         using var client = app.Anonymous();
         foreach (var token in new string?[] { null, Token(DateTime.UtcNow.AddMinutes(-2), FlashSaleApp.SigningKey), Token(DateTime.UtcNow.AddMinutes(5), new string('k', 48)) })
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, token is null ? "/ws" : $"/ws?access_token={token}");
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/ws");
+            if (token is not null)
+            {
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            }
             using var response = await client.SendAsync(request);
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -171,13 +175,15 @@ public sealed class LiveUpdateTests(FastLiveApp app) : IClassFixture<FastLiveApp
     }
 
     [Fact]
-    public async Task A_token_in_the_query_string_is_accepted_on_ws_only_not_by_the_api()
+    public async Task A_token_in_the_query_string_is_accepted_nowhere_and_a_ticket_opens_the_socket()
     {
         var shopper = await app.RegisterShopperAsync();
         using var client = app.Anonymous();
         using var response = await client.GetAsync($"/api/v1/auth/me?access_token={Uri.EscapeDataString(shopper.AccessToken)}");
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        using var socket = await app.OpenSocketAsync(shopper.AccessToken, viaQuery: true);
+        using var upgrade = await client.GetAsync($"/ws?access_token={Uri.EscapeDataString(shopper.AccessToken)}");
+        Assert.Equal(HttpStatusCode.Unauthorized, upgrade.StatusCode);
+        using var socket = await app.OpenSocketAsync(shopper.AccessToken, viaTicket: true);
         Assert.Equal(WebSocketState.Open, socket.State);
     }
 

@@ -125,15 +125,29 @@ public static class WaitingRoomKit
 
     // ---- WebSockets ---------------------------------------------------------------------------
 
-    public static async Task<WebSocket> OpenSocketAsync(this FlashSaleApp app, string token, bool viaQuery = false)
+    /// <summary>Opens /ws with the token in the Authorization header, or the way the page does: with a one-use ticket.</summary>
+    public static async Task<WebSocket> OpenSocketAsync(this FlashSaleApp app, string token, bool viaTicket = false)
     {
         var client = app.Server.CreateWebSocketClient();
-        if (!viaQuery)
+        var uri = new Uri("ws://localhost/ws");
+        if (viaTicket)
+        {
+            uri = new Uri($"ws://localhost/ws?ticket={Uri.EscapeDataString(await app.SocketTicketAsync(token))}");
+        }
+        else
         {
             client.ConfigureRequest = request => request.Headers.Authorization = "Bearer " + token;
         }
-        var uri = new Uri(viaQuery ? $"ws://localhost/ws?access_token={Uri.EscapeDataString(token)}" : "ws://localhost/ws");
         return await client.ConnectAsync(uri, CancellationToken.None);
+    }
+
+    /// <summary>A one-use socket ticket from POST /api/v1/realtime/ticket.</summary>
+    public static async Task<string> SocketTicketAsync(this FlashSaleApp app, string token)
+    {
+        using var http = app.WithToken(token);
+        using var response = await http.PostAsync("/api/v1/realtime/ticket", null);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("ticket").GetString()!;
     }
 
     public static Task SendTextAsync(this WebSocket socket, string text) =>

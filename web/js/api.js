@@ -5,7 +5,7 @@ const STORE = 'flashsale.session';
 const listeners = new Set();
 
 // Tokens live in sessionStorage: they survive a reload of this tab and die with it. Never in a URL
-// (the only exception is the /ws access_token the API requires, see live.js).
+// (the socket gets a one-use ticket instead, see socketTicket).
 let session = read();
 
 function read() {
@@ -90,6 +90,17 @@ export async function freshAccessToken() {
   if (!session) return null;
   if (session.accessExpiresAt - Date.now() < 60_000) await refresh();
   return accessToken();
+}
+
+/** A one-use ticket (valid 30 s) for /ws, so the access token never goes into a URL; null when there is none. */
+export async function socketTicket() {
+  if (!session) return null;
+  await freshAccessToken();
+  try {
+    return (await request('POST', '/api/v1/realtime/ticket')).ticket || null;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 // Live data: the page's copy of the sales and queue tickets, fed by ONE WebSocket per page, with
 // polling as the fallback whenever the socket is down (or not offered by the server yet).
-import { request, accessToken, freshAccessToken, refresh, onSessionChange, ApiError } from './api.js';
+import { request, accessToken, socketTicket, refresh, onSessionChange, ApiError } from './api.js';
 import { now, parseTime } from './dom.js';
 
 const sales = new Map();     // saleId -> sale as the API returns it (patched by frames)
@@ -126,18 +126,18 @@ export async function connect() {
   if (!accessToken()) { setState('polling'); return; } // the socket needs a signed-in shopper
   setState('connecting');
   opening = true;
-  let token;
+  let ticket;
   try {
     if (authTrouble) { authTrouble = false; await refresh(); }
-    token = await freshAccessToken();
+    ticket = await socketTicket();
   } finally {
     opening = false;
   }
   if (ws) return;
-  if (!token) { setState('polling'); return; }
+  if (!ticket) { setState('polling'); scheduleReconnect(); return; }
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  // Browsers cannot set headers on a WebSocket: the API takes the token as a query parameter here only.
-  const socket = new WebSocket(`${scheme}://${location.host}/ws?access_token=${encodeURIComponent(token)}`);
+  // Browsers cannot set headers on a WebSocket: a one-use ticket valid 30 s keeps the access token out of the URL.
+  const socket = new WebSocket(`${scheme}://${location.host}/ws?ticket=${encodeURIComponent(ticket)}`);
   ws = socket;
   socket.addEventListener('open', () => {
     attempt = 0;
