@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using FlashSale.Host.Infrastructure.Problems;
 using FlashSale.Host.Infrastructure.Security;
+using FlashSale.Host.Orders.Payments;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FlashSale.Host.Orders;
@@ -10,12 +11,16 @@ public static class OrdersEndpoints
 {
     public const int MaxPageSize = 100;
 
+    /// <summary>Beyond this the offset is meaningless (and page × size would overflow): 400, not a database error.</summary>
+    public const int MaxPage = 100_000;
+
     public static IEndpointRouteBuilder MapOrders(this IEndpointRouteBuilder routes)
     {
         var orders = routes.MapGroup("/api/v1/orders").WithTags("Orders").RequireAuthorization();
         orders.MapGet("/", List);
         orders.MapGet("/{id:guid}", Get);
-        orders.MapPost("/{id:guid}/pay", Pay);
+        orders.MapPost("/{id:guid}/pay", Pay).RequireCurrentSession().RequireRateLimiting(RateLimitPolicies.Shopper)
+            .RequirePaymentGateway().LimitPayAttemptsPerOrder();
         orders.MapPost("/{id:guid}/cancel", Cancel);
         return routes;
     }
@@ -36,7 +41,7 @@ public static class OrdersEndpoints
         int? page, int? pageSize, ClaimsPrincipal principal, OrderStore store, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
-        errors.Check(page is null or >= 1, "page", "The page starts at 1.");
+        errors.Check(page is null or (>= 1 and <= MaxPage), "page", $"The page must be 1 to {MaxPage}.");
         errors.Check(pageSize is null or (>= 1 and <= MaxPageSize), "pageSize", $"The page size must be 1 to {MaxPageSize}.");
         if (!errors.IsValid)
         {

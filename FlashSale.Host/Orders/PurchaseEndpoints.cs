@@ -13,7 +13,7 @@ public static class PurchaseEndpoints
     public static IEndpointRouteBuilder MapPurchases(this IEndpointRouteBuilder routes)
     {
         routes.MapGroup("/api/v1/orders").WithTags("Orders").RequireAuthorization()
-            .MapPost("/", Purchase);
+            .MapPost("/", Purchase).RequireRateLimiting(RateLimitPolicies.Shopper);
         return routes;
     }
 

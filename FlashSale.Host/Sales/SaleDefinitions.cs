@@ -31,7 +31,15 @@ public sealed class SaleDefinitions
         _clock = clock;
     }
 
+    /// <summary>Ids found to be no sale, remembered at most this many at once: random ids must not grow the cache.</summary>
+    public const int MaxUnknownIds = 10_000;
+
     private readonly ConcurrentDictionary<Guid, Entry> _cache = new();
+    // Ids with no sale (id -> when that was read), apart from the real sales so they can be bounded without evicting one.
+    private readonly ConcurrentDictionary<Guid, long> _unknown = new();
+
+    /// <summary>Ids currently remembered as unknown (tests).</summary>
+    internal int UnknownCount => _unknown.Count;
     private readonly ConcurrentDictionary<Guid, Lazy<Task<SaleDefinition?>>> _loading = new();
 
     private sealed class Entry(SaleDefinition? definition, long loadedAt)
@@ -47,6 +55,10 @@ public sealed class SaleDefinitions
     /// <summary>The sale's definition, or null when no such sale exists.</summary>
     public ValueTask<SaleDefinition?> FindAsync(Guid saleId, CancellationToken cancellationToken)
     {
+        if (_unknown.TryGetValue(saleId, out var checkedAt) && _clock.GetElapsedTime(checkedAt) < MaxAge)
+        {
+            return ValueTask.FromResult<SaleDefinition?>(null);
+        }
         if (_cache.TryGetValue(saleId, out var entry))
         {
             if (_clock.GetElapsedTime(entry.LoadedAt) < MaxAge)
@@ -71,6 +83,7 @@ public sealed class SaleDefinitions
     {
         var definition = ToDefinition(sale);
         _cache[sale.Id] = new Entry(definition, _clock.GetTimestamp());
+        _unknown.TryRemove(sale.Id, out _);
         return definition;
     }
 
@@ -96,8 +109,13 @@ public sealed class SaleDefinitions
             var sale = await _load(saleId, CancellationToken.None);
             if (sale is null)
             {
-                // Unknown ids are cached too (briefly), so a flood of bad ids does not become a flood of queries.
-                _cache[saleId] = new Entry(null, _clock.GetTimestamp());
+                // Unknown ids are remembered too (briefly), so a flood of bad ids does not become a flood of queries;
+                // a flood of distinct random ids empties the set instead of growing it (each costs one query again).
+                if (_unknown.Count >= MaxUnknownIds)
+                {
+                    _unknown.Clear();
+                }
+                _unknown[saleId] = _clock.GetTimestamp();
                 return null;
             }
             return Set(sale);

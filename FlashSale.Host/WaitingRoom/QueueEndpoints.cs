@@ -50,7 +50,8 @@ public static class QueueEndpoints
 {
     public static IEndpointRouteBuilder MapWaitingRoom(this IEndpointRouteBuilder routes)
     {
-        var queue = routes.MapGroup("/api/v1/flash-sales/{id:guid}/queue").WithTags("Waiting room").RequireAuthorization();
+        var queue = routes.MapGroup("/api/v1/flash-sales/{id:guid}/queue").WithTags("Waiting room").RequireAuthorization()
+            .RequireRateLimiting(RateLimitPolicies.Shopper);
         queue.MapPost("/", (Guid id, HttpContext http, IServiceProvider services, SaleDefinitions definitions, WaitingRoomCatalog catalog,
             TimeProvider clock, CancellationToken ct) => PlaceAsync(id, http, join: true, services, definitions, catalog, clock, ct));
         queue.MapGet("/me", (Guid id, HttpContext http, IServiceProvider services, SaleDefinitions definitions, WaitingRoomCatalog catalog,

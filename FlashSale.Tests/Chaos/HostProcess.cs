@@ -31,6 +31,9 @@ public sealed class HostProcess : IAsyncDisposable
             ["Redis__SalesSetKey"] = $"flashsale:{database.Name}:sales",
             ["Realtime__Channel"] = $"flashsale:{database.Name}:events",
             ["RateLimits__Auth__PermitLimit"] = "100000",
+            ["RateLimits__Shopper__TokenLimit"] = "100000",
+            ["RateLimits__Shopper__TokensPerSecond"] = "100000",
+            ["Payments__Gateway"] = "test",
             ["Logging__LogLevel__Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? [])

@@ -30,7 +30,24 @@ public class FlashSaleApp : WebApplicationFactory<Program>, IAsyncLifetime
         _ownsDatabase = shared is null;
         // Tests drive the expiry sweeper themselves, so its timing never races an assertion.
         Settings["Orders:SweepIntervalSeconds"] = "3600";
+        // Tests hammer one account or address far beyond any shopper; the security tests remove these (Security/SecurityApps.cs).
+        foreach (var (key, value) in RelaxedLimits)
+        {
+            Settings[key] = value;
+        }
     }
+
+    /// <summary>Abuse limits raised for the suite, so only the tests of those limits meet them.</summary>
+    public static IReadOnlyDictionary<string, string> RelaxedLimits { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["RateLimits:Session:PermitLimit"] = "100000",
+        ["RateLimits:Shopper:TokenLimit"] = "100000",
+        ["RateLimits:Shopper:TokensPerSecond"] = "100000",
+        ["RateLimits:PayPerOrder:PermitLimit"] = "10000",
+        ["Accounts:FailedSignInLimit"] = "10000",
+        ["Accounts:HashQueueLimit"] = "100000",
+        ["Realtime:MaxSocketsPerUser"] = "10000",
+    };
 
     /// <summary>Shared by every FlashSaleApp so two hosts accept each other's tokens, as real hosts do.</summary>
     public static string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
@@ -73,6 +90,7 @@ public class FlashSaleApp : WebApplicationFactory<Program>, IAsyncLifetime
             ["Seed:AdminPassword"] = AdminPassword,
             ["Seed:DemoData"] = "false",
             ["LoadTesting:Enabled"] = "true",
+            ["Payments:Gateway"] = "test",
             // One deployment per test database: hosts sharing it share these, other test hosts on the same Redis
             // neither reconcile its streams nor hear its events.
             ["Redis:SalesSetKey"] = $"flashsale:{_database.Name}:sales",

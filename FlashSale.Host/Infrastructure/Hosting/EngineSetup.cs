@@ -65,7 +65,7 @@ public static class EngineSetup
         services.AddSingleton<ISaleChangeListener, EngineSaleChangeListener>();
         services.AddSingleton<SaleAudit>();
         services.AddSingleton<OrderStore>();
-        services.AddSingleton<IPaymentGateway, TestPaymentGateway>();
+        services.AddFlashSalePayments();
         services.AddSingleton<UnitReturns>();
         services.AddSingleton<OrderLifecycle>();
         services.AddSingleton<OrderExpirySweeper>();

@@ -25,6 +25,7 @@ public static class HostSetup
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureConnectionLimit(kestrel, builder.Configuration));
+        builder.AddFlashSaleSecurity();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new StartTime(sp.GetRequiredService<TimeProvider>().GetUtcNow()));
@@ -37,13 +38,11 @@ public static class HostSetup
         services.AddFlashSalePersistence();
         services.AddFlashSaleRedis();
         services.AddFlashSaleAuthentication();
-        services.AddFlashSaleRateLimiting();
         services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.Section);
         services.AddOptions<LoadTestingOptions>().BindConfiguration(LoadTestingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<LoadTestingOptions>, LoadTestingOptionsValidator>();
 
-        services.AddSingleton<PasswordHashing>();
-        services.AddSingleton<UserStore>();
-        services.AddSingleton<RefreshTokens>();
+        services.AddFlashSaleAccounts();
         services.AddSingleton<ProductStore>();
         services.AddSingleton<SaleStore>();
         services.AddSingleton<Seeder>();
@@ -68,34 +67,42 @@ public static class HostSetup
     {
         var max = configuration.GetValue<int?>("Connections:MaxOpen") ?? DefaultMaxOpenConnections;
         var open = new StrongBox<int>(0);
-        kestrel.ConfigureEndpointDefaults(listen => listen.Use(next => async connection =>
+        kestrel.ConfigureEndpointDefaults(listen =>
         {
-            if (Interlocked.Increment(ref open.Value) > max)
+            // One address's flood is refused before it takes slots of the global count.
+            ConnectionGuards.UsePerAddressLimit(listen, configuration);
+            listen.Use(next => async connection =>
             {
-                Interlocked.Decrement(ref open.Value);
-                connection.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("FlashSale: too many open connections"));
-                return;
-            }
-            try
-            {
-                await next(connection);
-            }
-            finally
-            {
-                Interlocked.Decrement(ref open.Value);
-            }
-        }));
+                if (Interlocked.Increment(ref open.Value) > max)
+                {
+                    Interlocked.Decrement(ref open.Value);
+                    connection.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("FlashSale: too many open connections"));
+                    return;
+                }
+                try
+                {
+                    await next(connection);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref open.Value);
+                }
+            });
+        });
     }
 
     public static WebApplication UseFlashSale(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseFlashSaleForwardedHeaders();
         app.UseFlashSaleProblems();
+        app.UseFlashSaleHttpHardening();
         app.UseDefaultFiles();
         app.UseStaticFiles();
-        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authentication: the shopper limits count per user.
+        app.UseRateLimiter();
         app.UseFlashSaleRealtime();
 
         app.MapHealth();

@@ -51,7 +51,20 @@ public static partial class ProblemHandling
         public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
         {
             ProblemDetails problem;
-            if (exception is BadHttpRequestException bad)
+            if (exception is BadHttpRequestException { InnerException: System.Text.Json.JsonException { Message: Security.TextInput.Refusal } text })
+            {
+                // A string with control characters: a validation problem naming the field ("$.displayName" -> "displayName").
+                var field = text.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "body";
+                httpContext.Response.StatusCode = StatusCodes.Status400BadRequest;
+                problem = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [Security.TextInput.Refusal] })
+                {
+                    Status = 400,
+                    Type = ProblemTypes.Validation,
+                    Title = "The request is invalid.",
+                    Detail = "One or more fields are invalid.",
+                };
+            }
+            else if (exception is BadHttpRequestException bad)
             {
                 // Malformed JSON, a missing body, a wrong type: the client's mistake, never a 500.
                 httpContext.Response.StatusCode = bad.StatusCode;

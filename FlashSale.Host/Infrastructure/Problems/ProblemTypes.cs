@@ -32,6 +32,12 @@ public static class ProblemTypes
     public const string OrderCancelled = Base + "order-cancelled";
     public const string Internal = Base + "internal-error";
 
+    // Security and abuse (docs/ARCHITECTURE.md, "Security").
+    public const string TooManySockets = Base + "too-many-sockets";
+    public const string OriginNotAllowed = Base + "origin-not-allowed";
+    public const string PaymentUnavailable = Base + "payment-unavailable";
+    public const string RequestTooLarge = Base + "request-too-large";
+
     /// <summary>The generic type for a bare status code (404 of an unknown route, 405, 415...).</summary>
     public static string ForStatus(int status) => status switch
     {
@@ -41,6 +47,7 @@ public static class ProblemTypes
         404 => NotFound,
         405 => MethodNotAllowed,
         409 => Conflict,
+        413 => RequestTooLarge,
         429 => TooManyRequests,
         503 => ServiceUnavailable,
         >= 500 => Internal,
