@@ -26,8 +26,11 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 if [ -n "${FLASHSALE_PG_PORT:-}" ] && [ -z "${ConnectionStrings__Postgres:-}" ]; then
   export ConnectionStrings__Postgres="Host=127.0.0.1;Port=${FLASHSALE_PG_PORT};Username=flashsale;Password=${FLASHSALE_DB_PASSWORD:-flashsale};Database=flashsale;Maximum Pool Size=100"
 fi
-if [ -n "${FLASHSALE_REDIS_PORT:-}" ] && [ -z "${ConnectionStrings__Redis:-}" ]; then
-  export ConnectionStrings__Redis="127.0.0.1:${FLASHSALE_REDIS_PORT}"
+# Redis' password only when it asks for one (a Redis started before services.sh set one has none).
+. scripts/lib/redis-auth.sh
+redis_option="$(redis_password_option 127.0.0.1 "${FLASHSALE_REDIS_PORT:-6379}")"
+if { [ -n "${FLASHSALE_REDIS_PORT:-}" ] || [ -n "$redis_option" ]; } && [ -z "${ConnectionStrings__Redis:-}" ]; then
+  export ConnectionStrings__Redis="127.0.0.1:${FLASHSALE_REDIS_PORT:-6379}${redis_option}"
 fi
 dotnet build FlashSale.Host -c Release -nologo -v quiet
 host=(dotnet FlashSale.Host/bin/Release/net10.0/FlashSale.Host.dll)

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Local PostgreSQL 15 and Redis 7 for FlashSale, without Docker.
 #
-#   scripts/services.sh up      install what is missing, start both, create role and database "flashsale"
-#   scripts/services.sh down    stop what "up" started (and nothing else)
-#   scripts/services.sh status  say what runs
-#   scripts/services.sh cluster up|down|status   a local Redis Cluster instead (scripts/lib/cluster.sh)
+#   scripts/services.sh up [postgres|redis]    install what is missing, start both (or one), create role and database "flashsale"
+#   scripts/services.sh down [postgres|redis]  stop what "up" started (and nothing else)
+#   scripts/services.sh status                 say what runs
+#   scripts/services.sh cluster up|down|status a local Redis Cluster instead (scripts/lib/cluster.sh)
 #
 # Both listen on 127.0.0.1 only (PostgreSQL 5432, Redis 6379; override with FLASHSALE_PG_PORT and
 # FLASHSALE_REDIS_PORT). Their data lives in FLASHSALE_STATE_DIR (default /var/tmp/flashsale), so a
-# second "up" finds them running and changes nothing.
+# second "up" finds them running and changes nothing. Redis asks for a password, FLASHSALE_REDIS_PASSWORD (the
+# development default is in scripts/lib/redis-auth.sh); a Redis started before it had one keeps running without.
 set -euo pipefail
+# shellcheck source=lib/redis-auth.sh
+. "$(dirname "$0")/lib/redis-auth.sh"
 
 STATE_DIR="${FLASHSALE_STATE_DIR:-/var/tmp/flashsale}"
 PG_PORT="${FLASHSALE_PG_PORT:-5432}"
@@ -114,8 +117,11 @@ redis_up() {
     # appendfsync always: Redis answers a purchase batch's Lua call only once the batch is on disk, so a Redis crash
     # cannot forget stock decrements or idempotency outcomes whose orders PostgreSQL already holds (see
     # docs/ARCHITECTURE.md). The fsync is shared by every command of an event-loop turn, i.e. paid per batch.
-    log "starting Redis on 127.0.0.1:$REDIS_PORT (append-only file, fsync before every answer)"
-    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --dir "$REDIS_DIR" \
+    # The password goes in a file only the owner reads, not on the command line where `ps` shows it.
+    local conf="$REDIS_DIR/redis.conf"
+    (umask 077; printf 'requirepass "%s"\n' "$FLASHSALE_REDIS_PASSWORD" >"$conf")
+    log "starting Redis on 127.0.0.1:$REDIS_PORT (password, append-only file, fsync before every answer)"
+    redis-server "$conf" --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --dir "$REDIS_DIR" \
       --pidfile "$REDIS_PID" --logfile "$REDIS_LOG" --appendonly yes --appendfsync always \
       --save '' --maxclients 10000 >/dev/null
   fi
@@ -127,7 +133,7 @@ redis_up() {
 redis_wait_ready() {
   local deadline=$((SECONDS + ${FLASHSALE_REDIS_START_TIMEOUT:-300})) answer announced=""
   while [ "$SECONDS" -lt "$deadline" ]; do
-    answer="$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>&1 || true)"
+    answer="$(redis_cli 127.0.0.1 "$REDIS_PORT" ping 2>&1 || true)"
     case "$answer" in
       PONG) return 0 ;;
       *LOADING*) [ -n "$announced" ] || { log "Redis is loading its data set; waiting"; announced=1; } ;;
@@ -146,7 +152,7 @@ pg_down() {
 redis_down() {
   if redis_running; then
     log "stopping Redis"
-    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || kill "$(cat "$REDIS_PID")"
+    redis_cli 127.0.0.1 "$REDIS_PORT" shutdown >/dev/null 2>&1 || kill "$(cat "$REDIS_PID")"
     local i; for i in $(seq 1 100); do redis_running || break; sleep 0.05; done
   fi
 }
@@ -159,10 +165,16 @@ status() {
 # shellcheck source=lib/cluster.sh
 . "$(dirname "$0")/lib/cluster.sh"
 
-case "${1:-}" in
-  cluster) shift; cluster_main "$@" ;;
-  up) ensure_installed; pg_up; redis_up; status ;;
-  down) redis_down; pg_down; status ;;
-  status) status ;;
-  *) echo "usage: $0 up|down|status | cluster up|down|status" >&2; exit 2 ;;
+if [ "${1:-}" = cluster ]; then
+  shift; cluster_main "$@"; exit
+fi
+case "${1:-} ${2:-all}" in
+  "up all") ensure_installed; pg_up; redis_up; status ;;
+  "up postgres") ensure_installed; pg_up; status ;;
+  "up redis") ensure_installed; redis_up; status ;;
+  "down all") redis_down; pg_down; status ;;
+  "down postgres") pg_down; status ;;
+  "down redis") redis_down; status ;;
+  "status all") status ;;
+  *) echo "usage: $0 up|down [postgres|redis] | status | cluster up|down|status" >&2; exit 2 ;;
 esac

@@ -28,9 +28,11 @@ unset PGPASSWORD
 
 # Tests keep to their own Redis database (15), emptied before each run, so they neither see nor pile up next to
 # the data of a FlashSale served from the same Redis by scripts/run.sh (database 0).
+# The password only when that Redis asks for one (see scripts/lib/redis-auth.sh).
 if [ -z "${FLASHSALE_TEST_REDIS:-}" ]; then
-  redis-cli -h 127.0.0.1 -p "${FLASHSALE_REDIS_PORT:-6379}" -n 15 flushdb async >/dev/null
-  export FLASHSALE_TEST_REDIS="127.0.0.1:${FLASHSALE_REDIS_PORT:-6379},defaultDatabase=15"
+  . scripts/lib/redis-auth.sh
+  redis_cli 127.0.0.1 "${FLASHSALE_REDIS_PORT:-6379}" -n 15 flushdb async >/dev/null
+  export FLASHSALE_TEST_REDIS="127.0.0.1:${FLASHSALE_REDIS_PORT:-6379},defaultDatabase=15$(redis_password_option 127.0.0.1 "${FLASHSALE_REDIS_PORT:-6379}")"
 fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 

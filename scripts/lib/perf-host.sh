@@ -19,7 +19,8 @@ perf_start() {
 
   export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 ASPNETCORE_ENVIRONMENT=Development
   export ConnectionStrings__Postgres="Host=127.0.0.1;Port=${pg_port};Username=flashsale;Password=${pg_password};Database=${db};Maximum Pool Size=100"
-  export ConnectionStrings__Redis="127.0.0.1:${FLASHSALE_REDIS_PORT:-6379}"
+  . "$(dirname "${BASH_SOURCE[0]}")/redis-auth.sh"
+  export ConnectionStrings__Redis="127.0.0.1:${FLASHSALE_REDIS_PORT:-6379}$(redis_password_option 127.0.0.1 "${FLASHSALE_REDIS_PORT:-6379}")"
   export RateLimits__Auth__PermitLimit=100000 Logging__LogLevel__Default=Warning
   mkdir -p "$out"
 

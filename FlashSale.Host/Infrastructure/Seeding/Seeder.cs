@@ -32,7 +32,7 @@ public sealed partial class Seeder(
         {
             throw new InvalidOperationException($"Seed:AdminPassword must be at least {AccountValidation.MinPasswordLength} characters.");
         }
-        if (!environment.IsDevelopment() && !environment.IsEnvironment("Testing") && seed.AdminPassword == SeedOptions.DevelopmentAdminPassword)
+        if (!environment.IsDevelopment() && seed.AdminPassword == SeedOptions.DevelopmentAdminPassword)
         {
             throw new InvalidOperationException($"Seed:AdminPassword is the README's development default; the {environment.EnvironmentName} environment needs its own.");
         }
