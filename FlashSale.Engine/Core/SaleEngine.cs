@@ -210,24 +210,23 @@ public sealed class SaleEngine : IAsyncDisposable
         var requests = batch.Requests;
         var decisions = batch.Decisions;
 
-        // 1. Local refusals that cannot contradict anything the authority recorded.
+        // 1. Local refusals that cannot contradict anything the authority recorded; the others are forwarded, and
+        // from here on slot s is request s and decision s of the authority call.
         var forwarded = 0;
-        for (var i = 0; i < count; i++)
+        for (var taken = 0; taken < count; taken++)
         {
-            ref readonly var request = ref batch.Operations[i]!.Request;
+            ref readonly var request = ref batch.Operations[taken]!.Request;
             if (request.Quantity < 1)
             {
-                batch.CompleteAt(i, PurchaseDecision.Refused(PurchaseStatus.InvalidQuantity));
+                batch.CompleteAt(taken, PurchaseDecision.Refused(PurchaseStatus.InvalidQuantity));
             }
             else if (soldOutFastFail && !_acceptedKeys.Contains(new UserIdempotencyKey(request.UserId, request.IdempotencyKey)))
             {
-                batch.CompleteAt(i, PurchaseDecision.Refused(PurchaseStatus.SoldOut, 0));
+                batch.CompleteAt(taken, PurchaseDecision.Refused(PurchaseStatus.SoldOut, 0));
             }
             else
             {
-                requests[forwarded] = request;
-                batch.ForwardedFrom[forwarded] = i;
-                forwarded++;
+                batch.Forward(taken, forwarded++);
             }
         }
 
@@ -241,12 +240,8 @@ public sealed class SaleEngine : IAsyncDisposable
             // 2. One authority call for the whole batch.
             if (!await TryDecideAsync(sale, batch, forwarded, nowMs).ConfigureAwait(false))
             {
-                EngineMetrics.CountUnavailable(UnavailableCause.Authority, forwarded);
-                for (var j = 0; j < forwarded; j++)
-                {
-                    batch.CompleteAt(batch.ForwardedFrom[j], PurchaseDecision.Refused(PurchaseStatus.Unavailable));
-                }
-
+                EngineMetrics.CountUnavailable(UnavailableCause.Authority,
+                    batch.CompleteAllPending(forwarded, PurchaseDecision.Refused(PurchaseStatus.Unavailable)));
                 return;
             }
 
@@ -254,9 +249,9 @@ public sealed class SaleEngine : IAsyncDisposable
             var accepted = 0;
             var remaining = -1;
             var paymentWindowMs = sale.PaymentWindowSeconds * 1000L;
-            for (var j = 0; j < forwarded; j++)
+            for (var slot = 0; slot < forwarded; slot++)
             {
-                ref readonly var decision = ref decisions[j];
+                ref readonly var decision = ref decisions[slot];
                 if (!decision.Replayed && decision.RemainingStock >= 0)
                 {
                     remaining = decision.RemainingStock;
@@ -264,11 +259,12 @@ public sealed class SaleEngine : IAsyncDisposable
 
                 if (decision.Status != PurchaseStatus.Accepted)
                 {
-                    batch.CompleteAt(batch.ForwardedFrom[j], decision);
+                    batch.CompleteAt(slot, decision);
                     continue;
                 }
 
-                ref readonly var request = ref requests[j];
+                // Accepted: the slot waits for the commit; its order goes to the journal in slot order.
+                ref readonly var request = ref requests[slot];
                 // A replay carries the first order's id and time, so the journal writes (or skips) that same order.
                 batch.Orders[accepted] = new AcceptedOrder(
                     decision.OrderId,
@@ -280,7 +276,6 @@ public sealed class SaleEngine : IAsyncDisposable
                     decision.CreatedAtUnixMs,
                     decision.CreatedAtUnixMs + paymentWindowMs,
                     decision.SaleEpoch);
-                batch.OrderFrom[accepted] = j;
                 accepted++;
                 if (_knownSoldOutTtlMs > 0)
                 {
@@ -299,7 +294,7 @@ public sealed class SaleEngine : IAsyncDisposable
             {
                 // 4. One commit for every accepted order of the batch; its callers are answered when it returns (a
                 // 201 means the order is in PostgreSQL), while the loop goes on with the next batch.
-                batch.Commit = CommitAndAnswerAsync(batch, accepted);
+                batch.Commit = CommitAndAnswerAsync(batch, forwarded, accepted);
             }
         }
         finally
@@ -314,7 +309,7 @@ public sealed class SaleEngine : IAsyncDisposable
     /// when it failed (the orders stay in the authority's log for the reconciler, and the same Idempotency-Key
     /// replays them later). Never throws.
     /// </summary>
-    private async Task CommitAndAnswerAsync(EngineBatch batch, int accepted)
+    private async Task CommitAndAnswerAsync(EngineBatch batch, int forwarded, int accepted)
     {
         var start = System.Diagnostics.Stopwatch.GetTimestamp();
         var committed = true;
@@ -333,16 +328,7 @@ public sealed class SaleEngine : IAsyncDisposable
         }
 
         EngineMetrics.CommitWait.Record(EngineMetrics.MillisecondsSince(start));
-        var logged = 0;
-        for (var k = 0; k < accepted; k++)
-        {
-            var j = batch.OrderFrom[k];
-            if (committed && batch.Decisions[j].LogPosition.IsSet)
-            {
-                batch.CommittedPositions[logged++] = batch.Decisions[j].LogPosition;
-            }
-            batch.CompleteAt(batch.ForwardedFrom[j], committed ? batch.Decisions[j] : PurchaseDecision.Refused(PurchaseStatus.Unavailable));
-        }
+        var logged = batch.CompleteCommitted(forwarded, committed);
 
         // The committed orders' log entries are no longer needed (the reconciler would only find them in PostgreSQL).
         // Fire and forget, after the answers went out: a lost call leaves them to the reconciler.
