@@ -9,7 +9,7 @@ internal static class LuaScripts
     /// <summary>
     /// Decides a batch of purchases in order.
     /// KEYS: 1 meta, 2 stock, 3 users, 4 idem, 5 orders stream, 6 admitted zset.
-    /// ARGV: four per request: user (N), quantity, Idempotency-Key, order id (N).
+    /// ARGV (<see cref="DecideArgs"/>): four per request: user (N), quantity, Idempotency-Key, order id (N).
     /// One clock: "now" is Redis <c>TIME</c>, read by the script itself, so the sale's window, the admission deadlines
     /// and an order's creation and payment deadline are decided on the same clock whichever host (and whatever its
     /// clock) sends the batch, and however long the batch waited before it was sent.
@@ -41,16 +41,21 @@ internal static class LuaScripts
         local before = stock
         local codes = {}
         local ids = {}
-        local out = {0, tonumber(price), '', tonumber(m[7] or '0'), now}
-        local r = #out
+        local out = {}
+        out[{{DecideReply.Remaining + 1}}] = 0
+        out[{{DecideReply.UnitPrice + 1}}] = tonumber(price)
+        out[{{DecideReply.Codes + 1}}] = ''
+        out[{{DecideReply.Epoch + 1}}] = tonumber(m[7] or '0')
+        out[{{DecideReply.Now + 1}}] = now
+        local r = {{DecideReply.Fixed}}
         local function refuse(user, field, code)
           if redis.call('HINCRBY', KEYS[4], user .. ' r', 1) <= {{MaxRecordedRefusals}} then redis.call('HSET', KEYS[4], field, code) end
         end
-        for i = 1, #ARGV / 4 do
-          local j = i * 4 - 3
-          local user = ARGV[j]
-          local qs = ARGV[j + 1]
-          local key = ARGV[j + 2]
+        for i = 1, #ARGV / {{DecideArgs.PerRequest}} do
+          local j = (i - 1) * {{DecideArgs.PerRequest}} + 1
+          local user = ARGV[j + {{DecideArgs.User}}]
+          local qs = ARGV[j + {{DecideArgs.Quantity}}]
+          local key = ARGV[j + {{DecideArgs.IdempotencyKey}}]
           local field = user .. '|' .. key
           local seen = redis.call('HGET', KEYS[4], field)
           if seen then
@@ -75,7 +80,7 @@ internal static class LuaScripts
                 refuse(user, field, '{{PurchaseCodes.ReplayedSoldOut}}')
               else
                 stock = stock - q
-                local oid = ARGV[j + 3]
+                local oid = ARGV[j + {{DecideArgs.Order}}]
                 redis.call('HSET', KEYS[3], user, had + q)
                 redis.call('HSET', KEYS[4], field, '{{PurchaseCodes.ReplayedAccepted}}' .. oid .. '|' .. qs .. '|' .. price .. '|' .. nowstr)
                 ids[#ids + 1] = redis.call('XADD', KEYS[5], '*', 'o', oid, 'u', user, 'q', qs, 'p', price, 'c', nowstr, 'e', expires, 'k', key)
@@ -89,23 +94,23 @@ internal static class LuaScripts
         end
         if stock ~= before then redis.call('SET', KEYS[2], stock) end
         for k = 1, #ids do r = r + 1; out[r] = ids[k] end
-        out[1] = stock
-        out[3] = table.concat(codes)
+        out[{{DecideReply.Remaining + 1}}] = stock
+        out[{{DecideReply.Codes + 1}}] = table.concat(codes)
         return out
         """;
 
     /// <summary>
-    /// Installs a sale's state built under epoch ARGV[12] when the sale has no state or one built under an older epoch
+    /// Installs a sale's state built under its epoch when the sale has no state or one built under an older epoch
     /// (two hosts rebuilding at once: the later rebuild read PostgreSQL after the earlier one's epoch was fenced off, so
     /// its state is the one commits can still land under). Never replaces a state of the same or a newer epoch, so a
     /// live sale is never reset by a host starting or an admin edit.
     /// KEYS: 1 meta, 2 stock, 3 users, 4 idem, 5 returned.
-    /// ARGV: 1 price, 2 starts, 3 ends, 4 limit, 5 total, 6 pw, 7 wr, 8 stock, 9 user count, 10 idem count,
-    /// 11 returned count, 12 epoch, then user/units pairs, idem field/outcome pairs, returned order ids.
+    /// ARGV (<see cref="InstallArgs"/>): price, starts, ends, limit, total, pw, wr, stock, user count, idem count,
+    /// returned count, epoch, then user/units pairs, idem field/outcome pairs, returned order ids.
     /// Reply: 1 installed, 0 a state of this epoch or a newer one is present.
     /// </summary>
-    public const string Install = """
-        if redis.call('EXISTS', KEYS[1]) == 1 and tonumber(redis.call('HGET', KEYS[1], 'epoch') or '0') >= tonumber(ARGV[12]) then
+    public static readonly string Install = $$"""
+        if redis.call('EXISTS', KEYS[1]) == 1 and tonumber(redis.call('HGET', KEYS[1], 'epoch') or '0') >= tonumber(ARGV[{{InstallArgs.Epoch + 1}}]) then
           return 0
         end
         redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
@@ -118,32 +123,40 @@ internal static class LuaScripts
             i = j + 1
           end
         end
-        local users = tonumber(ARGV[9]) * 2
-        local idem = tonumber(ARGV[10]) * 2
-        local returned = tonumber(ARGV[11])
-        redis.call('SET', KEYS[2], ARGV[8])
-        put('HSET', KEYS[3], 13, users)
-        put('HSET', KEYS[4], 13 + users, idem)
-        put('SADD', KEYS[5], 13 + users + idem, returned)
-        redis.call('HSET', KEYS[1], 'price', ARGV[1], 'starts', ARGV[2], 'ends', ARGV[3], 'limit', ARGV[4],
-          'total', ARGV[5], 'pw', ARGV[6], 'wr', ARGV[7], 'epoch', ARGV[12])
+        local users = tonumber(ARGV[{{InstallArgs.UserCount + 1}}]) * 2
+        local idem = tonumber(ARGV[{{InstallArgs.IdempotencyCount + 1}}]) * 2
+        local returned = tonumber(ARGV[{{InstallArgs.ReturnedCount + 1}}])
+        local first = {{InstallArgs.Header + 1}}
+        redis.call('SET', KEYS[2], ARGV[{{InstallArgs.Stock + 1}}])
+        put('HSET', KEYS[3], first, users)
+        put('HSET', KEYS[4], first + users, idem)
+        put('SADD', KEYS[5], first + users + idem, returned)
+        redis.call('HSET', KEYS[1], 'price', ARGV[{{InstallArgs.Price + 1}}], 'starts', ARGV[{{InstallArgs.Starts + 1}}],
+          'ends', ARGV[{{InstallArgs.Ends + 1}}], 'limit', ARGV[{{InstallArgs.Limit + 1}}], 'total', ARGV[{{InstallArgs.Total + 1}}],
+          'pw', ARGV[{{InstallArgs.PaymentWindow + 1}}], 'wr', ARGV[{{InstallArgs.WaitingRoom + 1}}], 'epoch', ARGV[{{InstallArgs.Epoch + 1}}])
         return 1
         """;
 
     /// <summary>
     /// Which stream entries belong to the sale's live state, for the reconciler. KEYS: 1 meta, 2 idem.
-    /// ARGV: pairs of idem field ("user(N)|Idempotency-Key") and order id (N).
-    /// Reply: {-1} no sale state; otherwise {epoch, flags} with one byte per pair: '1' when the state's recorded outcome
-    /// for that key is this very order (it is counted in the state, so it may be committed under the state's epoch),
-    /// '0' when it is not (an order of a state that a rebuild replaced, whose commit is fenced off: never confirmed).
+    /// ARGV (<see cref="ClaimReply"/>): pairs of idem field ("user(N)|Idempotency-Key") and order id (N).
+    /// Reply (<see cref="ClaimReply"/>): {-1} no sale state; otherwise {epoch, flags} with one byte per pair: '1' when
+    /// the state's recorded outcome for that key is this very order (it is counted in the state, so it may be committed
+    /// under the state's epoch), '0' when it is not (an order of a state that a rebuild replaced, whose commit is fenced
+    /// off: never confirmed).
     /// </summary>
-    public const string Claim = """
+    public static readonly string Claim = $$"""
         local epoch = redis.call('HGET', KEYS[1], 'epoch')
-        if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
+        if redis.call('EXISTS', KEYS[1]) == 0 then return {{{ClaimReply.NoState}}} end
         local flags = {}
-        for i = 1, #ARGV / 2 do
-          local seen = redis.call('HGET', KEYS[2], ARGV[2 * i - 1])
-          if seen and string.sub(seen, 1, 1) == 'A' and string.sub(seen, 2, 33) == ARGV[2 * i] then flags[i] = '1' else flags[i] = '0' end
+        for i = 1, #ARGV / {{ClaimReply.PerOrder}} do
+          local j = (i - 1) * {{ClaimReply.PerOrder}} + 1
+          local seen = redis.call('HGET', KEYS[2], ARGV[j + {{ClaimReply.Field}}])
+          if seen and string.sub(seen, 1, 1) == '{{PurchaseCodes.ReplayedAccepted}}' and string.sub(seen, 2, 33) == ARGV[j + {{ClaimReply.Order}}] then
+            flags[i] = '{{ClaimReply.Held}}'
+          else
+            flags[i] = '{{ClaimReply.NotHeld}}'
+          end
         end
         return {tonumber(epoch or '0'), table.concat(flags)}
         """;

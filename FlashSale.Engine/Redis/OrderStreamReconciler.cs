@@ -152,23 +152,24 @@ public sealed class OrderStreamReconciler
     /// </summary>
     private async Task<(long Epoch, int Orphans)?> ClaimAsync(RedisSaleKeys keys, List<AcceptedOrder> orders)
     {
-        var args = new RedisValue[orders.Count * 2];
+        var args = new RedisValue[orders.Count * ClaimReply.PerOrder];
         for (var i = 0; i < orders.Count; i++)
         {
-            args[2 * i] = RedisSaleKeys.IdempotencyField(orders[i].UserId, orders[i].IdempotencyKey);
-            args[(2 * i) + 1] = RedisSaleKeys.Member(orders[i].OrderId);
+            var at = i * ClaimReply.PerOrder;
+            args[at + ClaimReply.Field] = RedisSaleKeys.IdempotencyField(orders[i].UserId, orders[i].IdempotencyKey);
+            args[at + ClaimReply.Order] = RedisSaleKeys.Member(orders[i].OrderId);
         }
-        var result = await _claim.EvaluateAsync(_redis, keys.ClaimKeys, args).ConfigureAwait(false);
-        var epoch = (long)result[0];
-        if (epoch < 0)
+        var reply = new ClaimReply(await _claim.EvaluateAsync(_redis, keys.ClaimKeys, args).ConfigureAwait(false));
+        if (reply.SaleStateMissing)
         {
             return null;
         }
-        var flags = (byte[])result[1]!;
+        var epoch = reply.Epoch;
+        var flags = reply.Flags;
         var kept = 0;
         for (var i = 0; i < orders.Count; i++)
         {
-            if (flags[i] == (byte)'1')
+            if (flags[i] == (byte)ClaimReply.Held)
             {
                 orders[kept++] = orders[i] with { SaleEpoch = epoch };
             }

@@ -106,34 +106,7 @@ public sealed class RedisStockAuthority : IStockAuthority
             }
         }
 
-        var args = new RedisValue[12 + (users.Count * 2) + (idempotency.Count * 2) + returned.Count];
-        args[0] = sale.UnitPriceCents;
-        args[1] = sale.StartsAt.ToUnixTimeMilliseconds();
-        args[2] = sale.EndsAt.ToUnixTimeMilliseconds();
-        args[3] = sale.PerUserLimit;
-        args[4] = sale.TotalStock;
-        args[5] = sale.PaymentWindowSeconds;
-        args[6] = sale.WaitingRoom ? 1 : 0;
-        args[7] = Math.Max(0, sale.TotalStock - held);
-        args[8] = users.Count;
-        args[9] = idempotency.Count;
-        args[10] = returned.Count;
-        args[11] = durable.Epoch;
-        var i = 12;
-        foreach (var (user, units) in users)
-        {
-            args[i++] = RedisSaleKeys.Member(user);
-            args[i++] = units;
-        }
-        foreach (var (field, outcome) in idempotency)
-        {
-            args[i++] = field;
-            args[i++] = outcome;
-        }
-        foreach (var order in returned)
-        {
-            args[i++] = order;
-        }
+        var args = InstallArgs.Build(sale, Math.Max(0, sale.TotalStock - held), users, idempotency, returned, durable.Epoch);
         cancellationToken.ThrowIfCancellationRequested();
         await _install.EvaluateAsync(_redis, keys.InstallKeys, args).ConfigureAwait(false);
         await db.SetAddAsync(_options.SalesSetKey, member).ConfigureAwait(false);
@@ -187,7 +160,7 @@ public sealed class RedisStockAuthority : IStockAuthority
         cancellationToken.ThrowIfCancellationRequested();
 
         var keys = KeysFor(sale.SaleId);
-        var args = new RedisValue[4 * n];
+        var args = new RedisValue[DecideArgs.PerRequest * n];
         var ids = ArrayPool<byte>.Shared.Rent(n * RequestBytes);
         var span = requests.Span;
         for (var i = 0; i < n; i++)
@@ -196,11 +169,8 @@ public sealed class RedisStockAuthority : IStockAuthority
             var at = i * RequestBytes;
             WriteId(request.UserId, ids.AsSpan(at, IdBytes));
             WriteId(request.OrderId, ids.AsSpan(at + IdBytes, IdBytes));
-            var a = 4 * i;
-            args[a] = new ReadOnlyMemory<byte>(ids, at, IdBytes);
-            args[a + 1] = request.Quantity;
-            args[a + 2] = request.IdempotencyKey;
-            args[a + 3] = new ReadOnlyMemory<byte>(ids, at + IdBytes, IdBytes);
+            DecideArgs.Write(args, i, new ReadOnlyMemory<byte>(ids, at, IdBytes), request.Quantity, request.IdempotencyKey,
+                new ReadOnlyMemory<byte>(ids, at + IdBytes, IdBytes));
         }
 
         // The pooled buffer goes back only after a reply: on a failure the message may still sit in a backlog.
