@@ -14,6 +14,7 @@ public sealed class PostgresFaultTests(FaultRig rig, ITestOutputHelper output) :
     {
         const int Stock = 100_000, Limit = 1_000;
         using var storm = await rig.NewStormAsync(Stock, Limit, shoppers: 100);
+        using var counts = new UnavailableCounts();
         storm.Start();
 
         await Task.Delay(1_500);
@@ -43,6 +44,10 @@ public sealed class PostgresFaultTests(FaultRig rig, ITestOutputHelper output) :
         Assert.True(firstSale is not null && firstSale.AnsweredAt - up < Recovery,
             $"no 201 within {Recovery} of PostgreSQL's return (first: {firstSale})");
         Assert.All(retried, a => Assert.False(a.IsUnavailable || a.Error is not null, $"still failing after the outage: {a}"));
+        // The engine meter says why: the commits failed (every 503 the hosts answered was counted, by cause).
+        output.WriteLine($"503s by cause: {counts}");
+        Assert.True(counts["journal"] > 0, $"no 503 counted as a failed commit: {counts}");
+        Assert.True(counts.Total >= answers.Count(a => a.IsUnavailable), $"{answers.Count(a => a.IsUnavailable)} answered 503, {counts.Total} counted: {counts}");
         await new InvariantChecker(rig, storm.SaleId, Stock, Limit).AssertAllAsync([.. answers, .. retried]);
     }
 
