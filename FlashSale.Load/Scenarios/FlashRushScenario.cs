@@ -16,8 +16,8 @@ namespace FlashSale.Load.Scenarios;
 /// <para>
 /// Besides each request's latency it records <c>admitted-to-answer</c> (from the moment the shopper learnt it was
 /// admitted, or the sale opened, to the purchase's answer: the wait a shopper feels) and <c>sold-out-told</c> (for
-/// every shopper still in line when the stock ran out, from the last unit's 201 reaching the tool to that shopper
-/// being told "sold out").
+/// every shopper still in line when the stock ran out, from the last 201 the tool had seen to that shopper being
+/// told "sold out").
 /// </para>
 /// </summary>
 internal sealed class FlashRushScenario : IScenario
@@ -38,7 +38,6 @@ internal sealed class FlashRushScenario : IScenario
     private StepStats? _admittedToAnswer;
     private StepStats? _soldOutTold;
     private long _lastUnitAt;
-    private readonly ConcurrentQueue<long> _toldSoldOutAt = new();
     private HostProbe? _host;
     private volatile bool _socketsOn = true;
     private volatile bool _queueOn = true;
@@ -332,7 +331,12 @@ internal sealed class FlashRushScenario : IScenario
         _admission!.Record(admission == Admission.Admitted ? Outcome.Ok : SoldOutInLine, start);
         if (admission == Admission.SoldOut)
         {
-            _toldSoldOutAt.Enqueue(Stopwatch.GetTimestamp());
+            // Recorded now, while the run's figures are still being collected (a figure recorded once the load
+            // phase ended never reaches the report), from the last 201 seen so far; a 201 that arrives later was
+            // answered after this shopper was told: 0.
+            var told = Stopwatch.GetTimestamp();
+            var lastUnit = Interlocked.Read(ref _lastUnitAt);
+            _soldOutTold!.RecordMicros(Outcome.Ok, lastUnit != 0 && told > lastUnit ? LatencyHistograms.MicrosBetween(lastUnit, told) : 0);
         }
 
         return admission;
@@ -367,13 +371,6 @@ internal sealed class FlashRushScenario : IScenario
             _context!.Notes.Add(await _host.StopAsync());
             await _host.DisposeAsync();
             _host = null;
-        }
-
-        // Measured at the end, once the last unit's 201 is known.
-        var lastUnit = Interlocked.Read(ref _lastUnitAt);
-        while (lastUnit != 0 && _toldSoldOutAt.TryDequeue(out var told))
-        {
-            _soldOutTold?.RecordMicros(Outcome.Ok, told > lastUnit ? LatencyHistograms.MicrosBetween(lastUnit, told) : 0);
         }
 
         var closing = new List<Task>();

@@ -1,6 +1,4 @@
-using FlashSale.Load.Cli;
 using FlashSale.Load.Running;
-using FlashSale.Load.Terminal;
 using FlashSale.Tests.Infrastructure;
 
 namespace FlashSale.Tests.Load;
@@ -13,33 +11,14 @@ public sealed class RealHostSocketsTests(FlashSaleApp app) : IClassFixture<Flash
     [Fact]
     public async Task Open_sockets_all_connect_and_record_the_lag_of_the_stock_changes_they_hear()
     {
-        var options = new LoadOptions
+        var options = RealHostLoad.Options("sockets", _dir) with
         {
-            Scenario = "sockets",
-            Target = new Uri("http://localhost"),
             Users = 20,
             Duration = TimeSpan.FromSeconds(3),
             Seed = 13,
-            AdminEmail = FlashSaleApp.AdminEmail,
-            AdminPassword = FlashSaleApp.AdminPassword,
-            OutDir = Path.Combine(_dir, "out"),
-            ShoppersFile = Path.Combine(_dir, "shoppers.json"),
-        };
-        var environment = new LoadEnvironment
-        {
-            Handler = app.Server.CreateHandler(),
-            ConnectWebSocket = (uri, token, ct) =>
-            {
-                var client = app.Server.CreateWebSocketClient();
-                client.ConfigureRequest = request => request.Headers.Authorization = "Bearer " + token;
-                return client.ConnectAsync(uri, ct);
-            },
-            Log = TextWriter.Null,
-            Progress = new NullProgress(),
-            GitCommit = "test",
         };
 
-        var outcome = await LoadRunner.RunAsync(options, environment);
+        var outcome = await LoadRunner.RunAsync(options, RealHostLoad.Environment(app));
 
         var report = outcome.Report;
         var detail = string.Join("; ", report.Verdict.Reasons.Concat(report.Notes).Concat(report.Steps.SelectMany(s => s.Outcomes).Select(o => $"{o.Name}={o.Count}")));
