@@ -86,21 +86,9 @@ perf_start
 echo "[perf] host pid $host_pid at $target; reports in $out" >&2
 perf_prepare 10000
 
-# Lets the host finish what the last run left behind (reconciling the Redis order streams into PostgreSQL)
-# before the next one starts: waits until it uses under 15 % of a core over 2 s, at most 60 s.
-settle() {
-  local hz a b
-  hz=$(getconf CLK_TCK)
-  for _ in $(seq 1 30); do
-    a=$(awk '{print $14+$15}' "/proc/$host_pid/stat"); sleep 2; b=$(awk '{print $14+$15}' "/proc/$host_pid/stat")
-    [ $(( (b - a) * 100 / hz / 2 )) -lt 15 ] && return 0
-  done
-  echo "[perf] host still busy after 60 s, going on" >&2
-}
-
 run() { # name, then load-tool arguments
   local name="$1"; shift
-  settle
+  perf_settle
   echo "[perf] $(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg)  $name" >&2
   echo "$(cut -d' ' -f1-3 /proc/loadavg)" >"$out/$name.loadavg"
   local code=0

@@ -18,6 +18,14 @@ public sealed class RealtimeOptions
     [Range(50, 60_000)]
     public int RefreshMilliseconds { get; set; } = 1_000;
 
+    /// <summary>
+    /// The frames a second this host aims to send at most (subscribers × frames). A sale whose subscribers here would
+    /// exceed it at one stock and one queue frame per <see cref="CoalesceMilliseconds"/> is published less often
+    /// (every subscribers × 2 / budget seconds); a status change (sold out, ended) always goes out at once.
+    /// </summary>
+    [Range(1, 100_000_000)]
+    public int MaxFramesPerSecond { get; set; } = 50_000;
+
     /// <summary>Client frames larger than this close the socket with 1009 (message too big).</summary>
     [Range(256, 1_048_576)]
     public int MaxFrameBytes { get; set; } = 4_096;

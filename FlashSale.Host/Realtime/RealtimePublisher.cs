@@ -15,6 +15,13 @@ namespace FlashSale.Host.Realtime;
 /// straight to the local hub. Every <see cref="RealtimeOptions.RefreshMilliseconds"/> the sales watched here are
 /// re-read too, so changes nobody signalled on this host (units returned, the clock opening or ending a sale) still
 /// reach the screens. It also sweeps sockets: stuck sends are aborted, expired tokens closed.
+/// <para>
+/// A frame budget (<see cref="RealtimeOptions.MaxFramesPerSecond"/>): 10,000 subscribers of one sale at a stock and
+/// a queue frame every 100 ms would be 200,000 frames a second, more than the host, the kernel and the clients on
+/// 2 cores can carry without every frame arriving late. A sale with many subscribers here is therefore published
+/// only every subscribers × 2 / budget seconds (its signals wait, coalescing further); a status change (sold out,
+/// ended, opened) is published at the next tick regardless, so nobody waits longer to hear that the line closed.
+/// </para>
 /// </summary>
 public sealed partial class RealtimePublisher(
     IServiceProvider services,
@@ -32,6 +39,8 @@ public sealed partial class RealtimePublisher(
     private readonly RedisChannel _channel = RedisChannel.Literal(options.Value.Channel);
     private ISubscriber? _subscriber;
     private ChannelMessageQueue? _subscription;
+    // When each sale's frames last went out; read and written by the publishing loop only.
+    private readonly Dictionary<Guid, long> _lastPublished = [];
 
     /// <summary>Publishes a price frame and a fresh snapshot after an admin changed the sale.</summary>
     public async ValueTask SaleChangedAsync(Sale sale)
@@ -143,6 +152,18 @@ public sealed partial class RealtimePublisher(
         {
             return;
         }
+        var period = hub.SubscriberCount(saleId) * 2L * 1000 / _options.MaxFramesPerSecond;
+        if (!snap.StatusChanged && period > _options.CoalesceMilliseconds
+            && now - _lastPublished.GetValueOrDefault(saleId, long.MinValue / 2) < period)
+        {
+            // Over budget: keep what changed for a later tick (a pure refresh comes again by itself).
+            if ((what & (SaleSignals.Stock | SaleSignals.Queue)) is var pending and not 0)
+            {
+                signals.Mark(saleId, pending);
+            }
+            return;
+        }
+        _lastPublished[saleId] = now;
         var (lastStock, lastThrough) = hub.LastValues(saleId);
         if ((what & SaleSignals.Stock) != 0 || snap.StatusChanged || lastStock != snap.RemainingStock)
         {

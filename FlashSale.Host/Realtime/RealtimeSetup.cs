@@ -36,6 +36,7 @@ public static class RealtimeSetup
         services.AddHostedService(sp => sp.GetRequiredService<RealtimePublisher>());
         services.AddSingleton<AdmissionLoop>();
         services.AddHostedService(sp => sp.GetRequiredService<AdmissionLoop>());
+        services.AddHostedService<OpeningWarmup>();
         return services;
     }
 

@@ -31,6 +31,17 @@ public sealed class WaitingRoomOptions
     [Range(1, 1_000_000)]
     public int MaxWaitingPlaces { get; set; } = 50_000;
 
+    /// <summary>
+    /// How long before a waiting-room sale opens the host gets ready for it (<see cref="OpeningWarmup"/>); 0 turns
+    /// the warm-up off.
+    /// </summary>
+    [Range(0, 3_600)]
+    public int WarmupSeconds { get; set; } = 60;
+
+    /// <summary>PostgreSQL connections the warm-up opens at start (they stay in the pool).</summary>
+    [Range(0, 1_000)]
+    public int WarmupConnections { get; set; } = 32;
+
     /// <summary>How often the list of waiting-room sales is re-read from PostgreSQL.</summary>
     [Range(0.05, 3_600)]
     public double CatalogRefreshSeconds { get; set; } = 1;

@@ -35,6 +35,8 @@ public class FlashSaleApp : WebApplicationFactory<Program>, IAsyncLifetime
         {
             Settings[key] = value;
         }
+        // Many test hosts share one PostgreSQL (max_connections 300): none pre-opens a pool for a rush.
+        Settings["WaitingRoom:WarmupConnections"] = "0";
     }
 
     /// <summary>Abuse limits raised for the suite, so only the tests of those limits meet them.</summary>

@@ -36,14 +36,9 @@ perf_start() {
   "${host[@]}" migrate >/dev/null
   "${host[@]}" seed >/dev/null
 
-  env ${host_env[@]+"${host_env[@]}"} "${host[@]}" --urls "$target" >"$out/host.log" 2>&1 &
-  host_pid=$!
+  : >"$out/host.log"
   trap 'kill "$host_pid" 2>/dev/null || true; wait "$host_pid" 2>/dev/null || true' EXIT
-  for _ in $(seq 1 100); do
-    curl -fsS "$target/health/live" >/dev/null 2>&1 && break
-    kill -0 "$host_pid" 2>/dev/null || { echo "[$tag] host exited, see $out/host.log" >&2; exit 3; }
-    sleep 0.2
-  done
+  perf_launch
   load=(dotnet FlashSale.Load/bin/Release/net10.0/FlashSale.Load.dll)
   common=(--target "$target" --shoppers-file "$out/shoppers.json")
 }
@@ -51,4 +46,35 @@ perf_start() {
 # Creates N shoppers with tokens (the host's bulk endpoint) into the run's shoppers file.
 perf_prepare() {
   "${load[@]}" prepare --users "$1" "${common[@]}" >"$out/prepare.log"
+}
+
+# Starts the host process (host_pid) and waits until it answers, at most 30 s.
+perf_launch() {
+  env ${host_env[@]+"${host_env[@]}"} dotnet "${host_dll:-FlashSale.Host/bin/Release/net10.0/FlashSale.Host.dll}" --urls "$target" >>"$out/host.log" 2>&1 &
+  host_pid=$!
+  for _ in $(seq 1 150); do
+    curl -fsS "$target/health/live" >/dev/null 2>&1 && return 0
+    kill -0 "$host_pid" 2>/dev/null || { echo "[$tag] host exited, see $out/host.log" >&2; exit 3; }
+    sleep 0.2
+  done
+  echo "[$tag] host did not answer within 30 s" >&2; exit 3
+}
+
+# Stops the host and starts a new process of it on the same database: the next step meets a freshly started host.
+perf_restart() {
+  kill "$host_pid" 2>/dev/null || true
+  wait "$host_pid" 2>/dev/null || true
+  perf_launch
+}
+
+# Lets the host finish what the last step left behind (reconciling the Redis order streams into PostgreSQL,
+# sweeping) before the next one starts: waits until it uses under 15 % of a core over 2 s, at most 60 s.
+perf_settle() {
+  local hz a b
+  hz=$(getconf CLK_TCK)
+  for _ in $(seq 1 30); do
+    a=$(awk '{print $14+$15}' "/proc/$host_pid/stat"); sleep 2; b=$(awk '{print $14+$15}' "/proc/$host_pid/stat")
+    [ $(( (b - a) * 100 / hz / 2 )) -lt 15 ] && return 0
+  done
+  echo "[$tag] host still busy after 60 s, going on" >&2
 }
