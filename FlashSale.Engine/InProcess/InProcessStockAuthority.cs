@@ -97,6 +97,8 @@ public sealed class InProcessStockAuthority : IStockAuthority
     {
         private readonly Dictionary<Guid, int> _userUnits = [];
         private readonly Dictionary<UserIdempotencyKey, PurchaseDecision> _outcomes = [];
+        // Refusals recorded per shopper: past IdempotencyBounds.MaxRecordedRefusalsPerShopper they are not recorded.
+        private readonly Dictionary<Guid, int> _userRefusals = [];
         private readonly ConcurrentDictionary<Guid, byte> _returnedOrders = new();
         private readonly ConcurrentQueue<(Guid UserId, int Quantity)> _allowanceReturns = new();
         private int _remaining = totalStock;
@@ -153,13 +155,17 @@ public sealed class InProcessStockAuthority : IStockAuthority
 
             ref var units = ref CollectionsMarshal.GetValueRefOrAddDefault(_userUnits, request.UserId, out _);
             var remaining = Volatile.Read(ref _remaining);
-            if (units + (long)request.Quantity > sale.PerUserLimit)
+            if (units + (long)request.Quantity > sale.PerUserLimit || remaining < request.Quantity)
             {
-                outcome = PurchaseDecision.Refused(PurchaseStatus.LimitReached, remaining);
-            }
-            else if (remaining < request.Quantity)
-            {
-                outcome = PurchaseDecision.Refused(PurchaseStatus.SoldOut, remaining);
+                var refusal = PurchaseDecision.Refused(
+                    units + (long)request.Quantity > sale.PerUserLimit ? PurchaseStatus.LimitReached : PurchaseStatus.SoldOut, remaining);
+                if (++CollectionsMarshal.GetValueRefOrAddDefault(_userRefusals, request.UserId, out _) > IdempotencyBounds.MaxRecordedRefusalsPerShopper)
+                {
+                    _outcomes.Remove(key); // the slot reserved above: this refusal is answered, not remembered
+                    return refusal;
+                }
+
+                outcome = refusal;
             }
             else
             {
@@ -236,6 +242,7 @@ public sealed class InProcessStockAuthority : IStockAuthority
         {
             _userUnits.Clear();
             _outcomes.Clear();
+            _userRefusals.Clear();
             _returnedOrders.Clear();
             _allowanceReturns.Clear();
             Volatile.Write(ref _remaining, stock);

@@ -1,11 +1,10 @@
+using FlashSale.Engine.Core;
+
 namespace FlashSale.Engine.Redis;
 
 /// <summary>The Lua scripts of the Redis stock authority. Every key a script touches is passed in KEYS.</summary>
 internal static class LuaScripts
 {
-    /// <summary>Refused purchases remembered per shopper and sale (see <see cref="Decide"/>).</summary>
-    public const int MaxRecordedRefusals = 32;
-
     /// <summary>
     /// Decides a batch of purchases in order.
     /// KEYS: 1 meta, 2 stock, 3 users, 4 idem, 5 orders stream, 6 admitted zset.
@@ -21,10 +20,10 @@ internal static class LuaScripts
     /// Waiting room (meta <c>wr</c> = "1"): a shopper without a live admission (deadline in KEYS[6] at or after now)
     /// is refused, unless the shopper already holds the per-user limit (then limit reached: the truer answer). An
     /// acceptance that brings the shopper to the limit removes the admission (it is used up).
-    /// Refusals (sold out, limit reached) are remembered for at most <see cref="MaxRecordedRefusals"/> keys per shopper
+    /// Refusals (sold out, limit reached) are remembered for at most <see cref="IdempotencyBounds.MaxRecordedRefusalsPerShopper"/> keys per shopper
     /// (counted in the field "&lt;user&gt; r", which no purchase field "&lt;user&gt;|&lt;key&gt;" can collide with); past that a
     /// retried refused key is decided again. Acceptances are bounded by the per-user limit, so a bot cycling keys cannot
-    /// grow <c>:idem</c> beyond limit + MaxRecordedRefusals + 1 fields per shopper.
+    /// grow <c>:idem</c> beyond limit + that bound + 1 fields per shopper.
     /// </summary>
     public static readonly string Decide = $$"""
         local m = redis.call('HMGET', KEYS[1], 'price', 'starts', 'ends', 'limit', 'pw', 'wr', 'epoch')
@@ -49,7 +48,7 @@ internal static class LuaScripts
         out[{{DecideReply.Now + 1}}] = now
         local r = {{DecideReply.Fixed}}
         local function refuse(user, field, code)
-          if redis.call('HINCRBY', KEYS[4], user .. ' r', 1) <= {{MaxRecordedRefusals}} then redis.call('HSET', KEYS[4], field, code) end
+          if redis.call('HINCRBY', KEYS[4], user .. ' r', 1) <= {{IdempotencyBounds.MaxRecordedRefusalsPerShopper}} then redis.call('HSET', KEYS[4], field, code) end
         end
         for i = 1, #ARGV / {{DecideArgs.PerRequest}} do
           local j = (i - 1) * {{DecideArgs.PerRequest}} + 1

@@ -81,6 +81,29 @@ public sealed class InProcessAuthorityInvariantTests
     }
 
     [Fact]
+    public async Task Refusals_under_fresh_keys_are_remembered_only_up_to_a_cap_per_shopper()
+    {
+        // Issue 11 item 4, single-host mode: a bot cycling Idempotency-Keys must not grow the authority's memory.
+        var sale = Sale(stock: 10, perUserLimit: 1);
+        var authority = new InProcessStockAuthority();
+        await using var engine = new SaleEngine(sale, authority, new FakeOrderJournal(), Options());
+        var bot = Guid.NewGuid();
+        var order = await engine.SubmitAsync(Request(sale, bot, "first"));
+        Assert.Equal(PurchaseStatus.Accepted, order.Status);
+        for (var i = 0; i < IdempotencyBounds.MaxRecordedRefusalsPerShopper + 10; i++)
+        {
+            Assert.Equal(PurchaseStatus.LimitReached, (await engine.SubmitAsync(Request(sale, bot, $"cycle-{i}"))).Status);
+        }
+
+        // The bot's allowance comes back: a refusal within the cap still replays, one past it is decided afresh.
+        Assert.True(await authority.ReturnUnitsAsync(sale.SaleId, order.OrderId, bot, 1, default));
+        var recorded = await engine.SubmitAsync(Request(sale, bot, "cycle-0"));
+        Assert.Equal((PurchaseStatus.LimitReached, true), (recorded.Status, recorded.Replayed));
+        var forgotten = await engine.SubmitAsync(Request(sale, bot, $"cycle-{IdempotencyBounds.MaxRecordedRefusalsPerShopper + 5}"));
+        Assert.Equal((PurchaseStatus.Accepted, false), (forgotten.Status, forgotten.Replayed));
+    }
+
+    [Fact]
     public async Task Returns_from_other_threads_during_a_storm_never_oversell_and_conserve_stock()
     {
         const int Stock = 50;

@@ -76,8 +76,8 @@ public sealed class UnboundedGrowthTests(FlashSaleApp app) : IClassFixture<Flash
 
         await using var redis = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.Redis);
         var fields = await redis.GetDatabase().HashLengthAsync(RedisSaleKeys.For(sale).Idempotency);
-        // One acceptance, at most MaxRecordedRefusals refusals, one counter.
-        Assert.InRange(fields, 2, 1 + 32 + 1);
+        // One acceptance, at most IdempotencyBounds.MaxRecordedRefusalsPerShopper refusals, one counter.
+        Assert.InRange(fields, 2, 1 + FlashSale.Engine.Core.IdempotencyBounds.MaxRecordedRefusalsPerShopper + 1);
     }
 
     [Fact]
