@@ -88,6 +88,12 @@ public sealed class SecretsTests
         Assert.DoesNotContain(JwtOptions.DevelopmentSigningKey, compose, StringComparison.Ordinal);
         Assert.DoesNotContain(SeedOptions.DevelopmentAdminPassword, compose, StringComparison.Ordinal);
         Assert.Contains("Password=${FLASHSALE_DB_PASSWORD}", compose, StringComparison.Ordinal);
+        // The many-hosts profile too: no development password, every Redis (cluster nodes included) asks for one and
+        // every host's Redis connection string carries it.
+        Assert.DoesNotContain("Password=flashsale;", compose, StringComparison.Ordinal);
+        Assert.Equal(compose.Split("\"redis-server\"").Length, compose.Split("\"--requirepass\"").Length);
+        Assert.All(compose.Split('\n').Where(l => l.Contains("ConnectionStrings__Redis:", StringComparison.Ordinal)),
+            l => Assert.EndsWith(",password=${FLASHSALE_REDIS_PASSWORD}", l.Trim(), StringComparison.Ordinal));
 
         var dockerfile = Read("Dockerfile").Split('\n').Select(l => l.Trim()).ToArray();
         var user = dockerfile.Last(l => l.StartsWith("USER ", StringComparison.Ordinal));
