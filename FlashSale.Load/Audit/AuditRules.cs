@@ -49,6 +49,12 @@ internal static class AuditRules
             readBack is { Count: > 0 } ? readBack.Count(o => o.Status == 404) : null);
     }
 
+    /// <summary>Bots hammered the purchase from the back of the line: none may have bought before its turn.</summary>
+    public static AuditCheck LineOrder(long inversions) =>
+        inversions == 0
+            ? AuditCheck.Pass("line-order", "no purchase was accepted before the buyer's turn in line")
+            : AuditCheck.Fail("line-order", $"{inversions} purchases accepted before the buyer's turn in line");
+
     private static HashSet<Guid> ReleasedOrders(IReadOnlyList<OrderReadBack>? readBack) =>
         (readBack ?? [])
             .Where(o => o.Order?.Status is { } s && Released.Contains(s))

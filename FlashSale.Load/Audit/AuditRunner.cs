@@ -20,9 +20,15 @@ internal static class AuditRunner
         var records = context.Ledger.Snapshot();
         var readBack = await ReadBackAsync(context, records, ct);
         var admin = await AdminAuditAsync(context, sale.Id, ct);
+        var checks = AuditRules.Check(records, sale.Id, sale.TotalStock, sale.PerUserLimit, readBack, admin).ToList();
+        if (context.LineInversions is { } inversions)
+        {
+            checks.Add(AuditRules.LineOrder(inversions));
+        }
+
         return AuditReport.From(
-            AuditRules.Check(records, sale.Id, sale.TotalStock, sale.PerUserLimit, readBack, admin),
-            AuditRules.Figures(records, sale.TotalStock, sale.PerUserLimit, readBack));
+            checks,
+            AuditRules.Figures(records, sale.TotalStock, sale.PerUserLimit, readBack) with { LineInversions = context.LineInversions });
     }
 
     private static async Task<IReadOnlyList<OrderReadBack>> ReadBackAsync(ScenarioContext context, IReadOnlyList<PurchaseRecord> records, CancellationToken ct)

@@ -104,6 +104,23 @@ internal sealed record LoadOptions
     /// <summary>Set in a worker's share of a multi-process run: which worker this is (0-based).</summary>
     public int? WorkerIndex { get; init; }
 
+    /// <summary>Closed model: when each user arrives (spike, ramp or steps); null = linear over <see cref="Ramp"/>.</summary>
+    public Running.ArrivalShape? Arrival { get; init; }
+
+    /// <summary>flash-rush: share of the shoppers who leave the line after a random wait within <see cref="AbandonWithin"/>.</summary>
+    public double AbandonFraction { get; init; }
+
+    public TimeSpan AbandonWithin { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>flash-rush: share of the shoppers who poll and reload as fast as allowed while in line.</summary>
+    public double RefresherFraction { get; init; }
+
+    /// <summary>flash-rush: sockets that watch the sale and never buy (accounts after the buyers').</summary>
+    public int Watchers { get; init; }
+
+    /// <summary>flash-rush: accounts that join and hammer the purchase before admission.</summary>
+    public int Bots { get; init; }
+
     /// <summary>Where the live figures go as OpenTelemetry metrics (OTLP), null = nowhere.</summary>
     public Uri? Otlp { get; init; }
 

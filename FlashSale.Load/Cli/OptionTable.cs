@@ -48,6 +48,11 @@ internal static class OptionTable
         new("remote-workers", true, "also wait for N workers started elsewhere with 'worker --redis …' (default 0)"),
         new("redis", true, "Redis the run's processes coordinate through (StackExchange.Redis syntax, e.g. 127.0.0.1:6379,defaultDatabase=3)"),
         new("redis-prefix", true, "prefix of the run's Redis keys (default flashsale-load)"),
+        new("arrival", true, "closed model: when the users arrive: spike:10000@1s, ramp:10000@30s, steps:10000@10s/5 (sets --users)"),
+        new("abandon", true, "flash-rush: share of shoppers who leave the line after a random wait, e.g. 20% or 20%@10s (default within 10s)"),
+        new("refreshers", true, "flash-rush: share of shoppers who poll queue/me every 250 ms and reload their page every second while in line, e.g. 5%"),
+        new("watchers", true, "flash-rush: N extra sockets that watch the sale and never buy"),
+        new("bots", true, "flash-rush: N extra accounts that join and hammer the purchase before admission (line inversions are audited)"),
         new("otlp", true, "push live figures as OpenTelemetry metrics: http://collector:4318 (OTLP/HTTP) or :4317 (gRPC)"),
     ];
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FlashSale.Load.Running;
 using FlashSale.Load.Thresholds;
 
 namespace FlashSale.Load.Cli;
@@ -40,6 +41,17 @@ internal static class OptionsBinder
         if (t.Value("remote-workers") is { } remote) options = options with { RemoteWorkers = ValueParsers.Count("remote-workers", remote, 0, 1000) };
         if (t.Value("redis") is { } redis) options = options with { Redis = redis };
         if (t.Value("redis-prefix") is { } prefix) options = options with { RedisPrefix = prefix };
+        if (t.Value("arrival") is { } arrival) options = options with { Arrival = ArrivalShape.Parse(arrival) };
+        if (t.Value("abandon") is { } abandon)
+        {
+            var at = abandon.IndexOf('@', StringComparison.Ordinal);
+            options = options with { AbandonFraction = ValueParsers.Fraction("abandon", at < 0 ? abandon : abandon[..at]) };
+            if (at >= 0) options = options with { AbandonWithin = ValueParsers.Duration("abandon", abandon[(at + 1)..]) };
+        }
+
+        if (t.Value("refreshers") is { } refreshers) options = options with { RefresherFraction = ValueParsers.Fraction("refreshers", refreshers) };
+        if (t.Value("watchers") is { } watchers) options = options with { Watchers = ValueParsers.Count("watchers", watchers, 0, 100_000) };
+        if (t.Value("bots") is { } bots) options = options with { Bots = ValueParsers.Count("bots", bots, 0, 10_000) };
         if (t.Value("otlp") is { } otlp) options = options with { Otlp = ValueParsers.Endpoint("otlp", otlp) };
         if (t.Value("audit-sample") is { } sample)
         {
@@ -59,6 +71,27 @@ internal static class OptionsBinder
         if (t.Has("users") && t.Has("rate"))
         {
             throw new UsageException("choose one load shape: --users N (closed) or --rate R/s (open)");
+        }
+
+        if (options.Arrival is { } shape)
+        {
+            if (t.Has("rate") || (t.Has("users") && options.Users != shape.Users))
+            {
+                throw new UsageException($"--arrival {shape} brings its own {shape.Users} users: drop --rate, and --users unless it is the same");
+            }
+
+            options = options with { Users = shape.Users };
+        }
+
+        var crowd = options.AbandonFraction > 0 || options.RefresherFraction > 0 || options.Watchers > 0 || options.Bots > 0;
+        if (crowd && (options.Scenario != "flash-rush" || options.IsOpenModel))
+        {
+            throw new UsageException("--abandon, --refreshers, --watchers and --bots shape a flash-rush of --users shoppers (closed model)");
+        }
+
+        if (options.AbandonFraction + options.RefresherFraction > 1)
+        {
+            throw new UsageException("--abandon and --refreshers together cannot exceed 100% of the shoppers");
         }
 
         if (options.IsCoordinator && options.Redis is null)
@@ -121,6 +154,19 @@ internal static class OptionsBinder
             ["requestTimeout"] = I($"{o.RequestTimeout.TotalSeconds}s"),
             ["thresholds"] = string.Join("; ", o.Thresholds),
         };
+        if (o.Arrival is { } arrivalShape)
+        {
+            d["arrival"] = arrivalShape.ToString();
+        }
+
+        if (o.AbandonFraction > 0 || o.RefresherFraction > 0 || o.Watchers > 0 || o.Bots > 0)
+        {
+            d["abandon"] = I($"{o.AbandonFraction * 100}% within {o.AbandonWithin.TotalSeconds}s");
+            d["refreshers"] = I($"{o.RefresherFraction * 100}%");
+            d["watchers"] = I($"{o.Watchers}");
+            d["bots"] = I($"{o.Bots}");
+        }
+
         if (o.Otlp is { } otlp)
         {
             d["otlp"] = otlp.GetLeftPart(UriPartial.Path);

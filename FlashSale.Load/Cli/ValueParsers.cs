@@ -67,6 +67,17 @@ internal static partial class ValueParsers
         _ => throw new UsageException($"--{option}: '{text}' must be on or off"),
     };
 
+    /// <summary>A share: "20%" or "0.2", from 0 to 1.</summary>
+    public static double Fraction(string option, string text)
+    {
+        var t = text.Trim();
+        var percent = t.EndsWith('%');
+        return double.TryParse(percent ? t[..^1] : t, NumberStyles.Float, CultureInfo.InvariantCulture, out var n)
+            && (percent ? n / 100 : n) is var f and >= 0 and <= 1
+            ? f
+            : throw new UsageException($"--{option}: '{text}' is not a share such as 20% or 0.2");
+    }
+
     /// <summary>An absolute http(s) or grpc URL, e.g. http://127.0.0.1:4318.</summary>
     public static Uri Endpoint(string option, string text) =>
         Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "grpc"

@@ -123,17 +123,28 @@ internal static class Coordinator
         }
     }
 
-    /// <summary>Each worker's share: an even part of the users (or rate) and a contiguous slice of the shoppers.</summary>
+    /// <summary>
+    /// Each worker's share: an even part of the users (or rate), of a flash-rush's watchers and bots, and of the
+    /// shoppers of each of those groups (buyers first, then watchers, then bots, as a single run lays them out).
+    /// </summary>
     public static IReadOnlyList<WorkerPlan> Plan(LoadOptions o, IReadOnlyList<ShopperToken> shoppers, Guid? saleId, IReadOnlyList<string> workers)
     {
         var n = workers.Count;
+        var buyers = Math.Max(0, shoppers.Count - o.Watchers - o.Bots);
         var plans = new List<WorkerPlan>(n);
         for (var k = 0; k < n; k++)
         {
-            var (from, to) = (Share(shoppers.Count, n, k), Share(shoppers.Count, n, k + 1));
+            var indexes = Slice(0, buyers, n, k)
+                .Concat(Slice(buyers, o.Watchers, n, k))
+                .Concat(Slice(buyers + o.Watchers, o.Bots, n, k))
+                .Where(i => i < shoppers.Count)
+                .ToList();
             var options = o with
             {
                 Users = Math.Max(1, Share(o.Users, n, k + 1) - Share(o.Users, n, k)),
+                Watchers = Share(o.Watchers, n, k + 1) - Share(o.Watchers, n, k),
+                Bots = Share(o.Bots, n, k + 1) - Share(o.Bots, n, k),
+                Arrival = o.Arrival is { } shape ? shape with { Users = Math.Max(1, Share(shape.Users, n, k + 1) - Share(shape.Users, n, k)) } : null,
                 Rate = o.Rate / n,
                 MaxInFlight = Math.Max(1, (o.MaxInFlight + n - 1) / n),
                 Connections = 0,
@@ -153,11 +164,14 @@ internal static class Coordinator
                 // Workers never sign in as admin (the coordinator set the sale up and audits it): keep the password here.
                 AdminPassword = "",
             };
-            plans.Add(new WorkerPlan(workers[k], k, options, from, shoppers.Skip(from).Take(to - from).ToList()));
+            plans.Add(new WorkerPlan(workers[k], k, options, indexes, indexes.Select(i => shoppers[i]).ToList()));
         }
 
         return plans;
     }
+
+    private static IEnumerable<int> Slice(int from, int count, int parts, int k) =>
+        Enumerable.Range(from + Share(count, parts, k), Share(count, parts, k + 1) - Share(count, parts, k));
 
     private static int Share(int total, int parts, int k) => (int)((long)total * k / parts);
 }

@@ -7,8 +7,11 @@ using FlashSale.Load.Stats;
 
 namespace FlashSale.Load.Distributed;
 
-/// <summary>What the coordinator hands one worker: its share of the load (options) and of the shoppers.</summary>
-internal sealed record WorkerPlan(string Worker, int Index, LoadOptions Options, int ShopperOffset, IReadOnlyList<ShopperToken> Shoppers);
+/// <summary>
+/// What the coordinator hands one worker: its share of the load (options) and of the shoppers, with each shopper's
+/// index in the run's own list (so purchases the worker reports map back for the audit).
+/// </summary>
+internal sealed record WorkerPlan(string Worker, int Index, LoadOptions Options, IReadOnlyList<int> ShopperIndexes, IReadOnlyList<ShopperToken> Shoppers);
 
 /// <summary>One outcome's histogram of one step, encoded (<see cref="HistogramCodec"/>).</summary>
 internal sealed record EncodedOutcome(string Name, OutcomeKind Kind, string Histogram);
@@ -32,7 +35,8 @@ internal sealed record WorkerResult(
     IReadOnlyList<string> Notes,
     WebSocketReport? WebSockets,
     bool Interrupted,
-    string? Failure);
+    string? Failure,
+    long? LineInversions = null);
 
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, UseStringEnumConverter = true,
     NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]

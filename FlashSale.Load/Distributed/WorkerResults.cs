@@ -13,7 +13,8 @@ internal sealed record MergedLoad(
     IReadOnlyList<string> Notes,
     WebSocketReport? WebSockets,
     IReadOnlyList<WorkerSummary> Workers,
-    bool Interrupted);
+    bool Interrupted,
+    long? LineInversions);
 
 internal static class WorkerResults
 {
@@ -33,7 +34,8 @@ internal static class WorkerResults
             report.Notes,
             report.WebSockets,
             report.Verdict.Reasons.Contains("interrupted"),
-            failed ? string.Join("; ", report.Verdict.Reasons) : null);
+            failed ? string.Join("; ", report.Verdict.Reasons) : null,
+            outcome.LineInversions);
     }
 
     public static MergedLoad Merge(IReadOnlyList<WorkerResult> results, IReadOnlyList<WorkerPlan> plans)
@@ -58,8 +60,8 @@ internal static class WorkerResults
                 StepResult.Merge(g.Select(i => HistogramCodec.Decode(i.Histogram))), g.First().Warmup))
             .ToList();
 
-        var offsets = plans.ToDictionary(p => p.Worker, p => p.ShopperOffset, StringComparer.Ordinal);
-        var purchases = ordered.SelectMany(r => r.Purchases.Select(p => p with { ShopperIndex = p.ShopperIndex + offsets[r.Worker] })).ToList();
+        var indexes = plans.ToDictionary(p => p.Worker, p => p.ShopperIndexes, StringComparer.Ordinal);
+        var purchases = ordered.SelectMany(r => r.Purchases.Select(p => p with { ShopperIndex = indexes[r.Worker][p.ShopperIndex] })).ToList();
         var sockets = ordered.Where(r => r.WebSockets is not null).Select(r => r.WebSockets!).ToList();
         var workers = ordered.Select(r =>
         {
@@ -82,6 +84,7 @@ internal static class WorkerResults
             // Peaks are summed: an upper bound, as the workers' peaks need not fall in the same instant.
             sockets.Count == 0 ? null : new WebSocketReport(sockets.Sum(s => s.PeakOpenSockets), sockets.Sum(s => s.Frames), sockets.Sum(s => s.FramesWithSentAt)),
             workers,
-            ordered.Any(r => r.Interrupted));
+            ordered.Any(r => r.Interrupted),
+            ordered.Any(r => r.LineInversions is not null) ? ordered.Sum(r => r.LineInversions ?? 0) : null);
     }
 }

@@ -16,6 +16,7 @@ internal sealed class SaleSocket : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task _receiving = Task.CompletedTask;
     private int _queueFrames;
+    private int _disposed;
     private readonly TaskCompletionSource _firstFrame = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private SaleSocket(WebSocket socket, SaleFeed feed)
@@ -94,7 +95,7 @@ internal sealed class SaleSocket : IAsyncDisposable
                 }
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException)
         {
             // The run is closing the socket, or the host dropped it: either way this socket is done.
         }
@@ -115,6 +116,12 @@ internal sealed class SaleSocket : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // A page may be closed twice (an abandoner leaves, then the run ends): the second time is a no-op.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         try
         {
             if (_socket.State == WebSocketState.Open)
@@ -123,7 +130,7 @@ internal sealed class SaleSocket : IAsyncDisposable
                 await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "load run over", timeout.Token);
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException)
         {
             // Closing politely is best effort; the socket is disposed below either way.
         }

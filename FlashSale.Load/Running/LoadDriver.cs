@@ -85,8 +85,8 @@ internal sealed class LoadDriver(IScenario scenario, ScenarioContext context, Ca
         var running = new List<Task>(users);
         for (var i = 0; i < users && !stopping.IsCancellationRequested; i++)
         {
-            // Linear ramp: user i starts at i/N of the ramp.
-            var due = ramp * i / users;
+            // --arrival's shape, else a linear ramp: user i starts at i/N of the ramp.
+            var due = context.Options.Arrival?.DueAt(i, users) ?? ramp * i / users;
             var wait = due - _clock.Elapsed;
             if (wait > TimeSpan.FromMilliseconds(1))
             {

@@ -24,6 +24,9 @@ internal sealed record RunOutcome(RunReport Report, int ExitCode, string? Report
 
     /// <summary>Every 201 the run received.</summary>
     public IReadOnlyList<PurchaseRecord> Purchases { get; init; } = [];
+
+    /// <summary>Purchases accepted out of turn, when the run watched for them (flash-rush bots).</summary>
+    public long? LineInversions { get; init; }
 }
 
 /// <summary>
@@ -129,6 +132,7 @@ internal static class LoadRunner
         if (merged is not null)
         {
             context.Ledger.AddRange(merged.Purchases);
+            context.LineInversions = merged.LineInversions;
             foreach (var note in merged.Notes)
             {
                 context.Notes.Add(note);
@@ -164,6 +168,7 @@ internal static class LoadRunner
             Statistics = statistics,
             Intervals = stats.Intervals,
             Purchases = context.Ledger.Snapshot(),
+            LineInversions = context.LineInversions,
         };
     }
 
@@ -172,7 +177,7 @@ internal static class LoadRunner
     {
         var users = options.Users > 0 ? options.Users : scenario.DefaultUsers;
         var concurrency = options.IsOpenModel ? options.MaxInFlight : users;
-        var webSockets = scenario is FlashRushScenario or SocketsScenario ? (options.IsOpenModel ? Math.Min(options.MaxInFlight, ShoppersNeeded(options with { Users = users }, scenario)) : users) : 0;
+        var webSockets = options.Watchers + (scenario is FlashRushScenario or SocketsScenario ? (options.IsOpenModel ? Math.Min(options.MaxInFlight, ShoppersNeeded(options with { Users = users }, scenario)) : users) : 0);
         // A multi-process run holds its sockets in the workers, each its share.
         var workers = Math.Max(1, options.WorkerCount);
         if (options.IsCoordinator && users < workers)
@@ -206,7 +211,8 @@ internal static class LoadRunner
     {
         if (!options.IsOpenModel)
         {
-            return options.Users > 0 ? options.Users : scenario.DefaultUsers;
+            // A flash-rush's watchers and bots use the accounts after the buyers'.
+            return (options.Users > 0 ? options.Users : scenario.DefaultUsers) + options.Watchers + options.Bots;
         }
 
         var arrivals = (int)Math.Min(100_000, Math.Ceiling(options.Rate!.Value * (options.Warmup + options.Duration).TotalSeconds));

@@ -39,6 +39,9 @@ internal sealed class ScenarioContext(
     /// <summary>The prepared shoppers (empty for scenarios that need none).</summary>
     public IReadOnlyList<ShopperToken> Shoppers { get; set; } = [];
 
+    /// <summary>Purchases accepted out of turn in the line, when the run watched for them (flash-rush bots); null otherwise.</summary>
+    public long? LineInversions { get; set; }
+
     /// <summary>The sale the purchase scenarios drive (for the audit).</summary>
     public SaleDto? Sale { get; set; }
 

@@ -39,6 +39,7 @@ internal sealed class FlashRushScenario : IScenario
     private StepStats? _soldOutTold;
     private long _lastUnitAt;
     private HostProbe? _host;
+    private RushCrowd? _crowd;
     private volatile bool _socketsOn = true;
     private volatile bool _queueOn = true;
     private volatile bool _payOn = true;
@@ -85,6 +86,7 @@ internal sealed class FlashRushScenario : IScenario
         }
 
         await ProbeWebSocketAsync(ct);
+        _crowd = RushCrowd.Create(context, _sale, _feed);
         if (o.HostPid is { } pid)
         {
             _host = HostProbe.Start(pid);
@@ -284,6 +286,7 @@ internal sealed class FlashRushScenario : IScenario
         }
 
         var waiting = gate.WaitAsync(status.Ticket);
+        var leaving = _crowd?.InLine(user, waiting);
         var pollAfter = status.PollAfterMs;
         while (!waiting.IsCompleted)
         {
@@ -295,7 +298,7 @@ internal sealed class FlashRushScenario : IScenario
                 : Task.Delay(PollInterval(pollAfter), context.Stopping);
             try
             {
-                await Task.WhenAny(waiting, wake);
+                await Task.WhenAny(waiting, wake, leaving ?? waiting);
             }
             catch (OperationCanceledException)
             {
@@ -304,6 +307,12 @@ internal sealed class FlashRushScenario : IScenario
             if (waiting.IsCompleted)
             {
                 break;
+            }
+
+            if (leaving is { IsCompleted: true } && !context.Stopping.IsCancellationRequested)
+            {
+                await _crowd!.LeftAsync(start, socket);
+                return null;
             }
 
             if (context.Stopping.IsCancellationRequested)
@@ -366,6 +375,11 @@ internal sealed class FlashRushScenario : IScenario
 
     public async Task CleanupAsync(CancellationToken ct)
     {
+        if (_crowd is not null)
+        {
+            await _crowd.StopAsync();
+        }
+
         if (_host is not null)
         {
             _context!.Notes.Add(await _host.StopAsync());
