@@ -2,7 +2,8 @@
 # Purchases over many sales at once, against hosts behind a balancer (scripts/run.sh --hosts N), and the Redis CPU each
 # shard spent per purchase. docs/PERFORMANCE.md ("Many hosts on Redis Cluster") quotes it.
 #
-#   scripts/run.sh --hosts 3 &                   # in another terminal: cluster, 3 hosts, nginx on :5000
+#   (. scripts/lib/perf-limits.sh; scripts/run.sh --hosts 3) &   # in another terminal: cluster, 3 hosts, nginx on :5000,
+#                                                                # without the per-user limits (they would answer 429)
 #   scripts/perf-cluster.sh [sales] [duration]   # default 6 sales at once, 15s each
 #
 # Runs one FlashSale.Load purchase-storm per sale, all at the same time (PERF_USERS closed-model users each, 64), then

@@ -21,7 +21,9 @@ perf_start() {
   export ConnectionStrings__Postgres="Host=127.0.0.1;Port=${pg_port};Username=flashsale;Password=${pg_password};Database=${db};Maximum Pool Size=100"
   . "$(dirname "${BASH_SOURCE[0]}")/redis-auth.sh"
   export ConnectionStrings__Redis="127.0.0.1:${FLASHSALE_REDIS_PORT:-6379}$(redis_password_option 127.0.0.1 "${FLASHSALE_REDIS_PORT:-6379}")"
-  export RateLimits__Auth__PermitLimit=100000 Logging__LogLevel__Default=Warning
+  # shellcheck source=perf-limits.sh
+  . "$(dirname "${BASH_SOURCE[0]}")/perf-limits.sh"
+  export Logging__LogLevel__Default=Warning
   mkdir -p "$out"
 
   echo "[$tag] building (Release)" >&2
