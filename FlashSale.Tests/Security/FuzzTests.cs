@@ -71,6 +71,32 @@ public sealed partial class FuzzTests(FlashSaleApp app) : IClassFixture<FlashSal
                 .Select(m => new Route("/" + e.RoutePattern.RawText!.TrimStart('/'), m, e.Metadata.GetMetadata<IAcceptsMetadata>() is not null)))
             .ToArray();
 
+    /// <summary>
+    /// Logout reads one field, <c>refreshToken</c>. A body whose poison sits in a field logout does not read is a valid
+    /// logout of an unknown token, answered 204 by design (a client cannot learn which tokens exist) and writing nothing,
+    /// which the row counts at the end still check.
+    /// </summary>
+    private static bool IsLogoutOfSomeToken(Probe probe)
+    {
+        if (!probe.Path.EndsWith("/auth/logout", StringComparison.Ordinal) || probe.Body is null)
+        {
+            return false;
+        }
+        try
+        {
+            using var body = System.Text.Json.JsonDocument.Parse(probe.Body);
+            return body.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && body.RootElement.TryGetProperty("refreshToken", out var token)
+                && token.ValueKind == System.Text.Json.JsonValueKind.String
+                && !string.IsNullOrWhiteSpace(token.GetString())
+                && !token.GetString()!.Any(char.IsControl);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
+
     [GeneratedRegex(@"\{[^}]+\}")]
     private static partial Regex Parameter();
 
@@ -135,7 +161,7 @@ public sealed partial class FuzzTests(FlashSaleApp app) : IClassFixture<FlashSal
             using var response = await client.SendAsync(request);
             var status = (int)response.StatusCode;
             Assert.True(status < 500, $"{status} for {probe}: {await response.Content.ReadAsStringAsync()}");
-            if (probe.Route.Method is not ("GET" or "HEAD"))
+            if (probe.Route.Method is not ("GET" or "HEAD") && !IsLogoutOfSomeToken(probe))
             {
                 Assert.True(status >= 400, $"{status} for {probe}: a write route accepted an invalid request");
             }
