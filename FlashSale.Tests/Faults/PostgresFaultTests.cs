@@ -21,7 +21,10 @@ public sealed class PostgresFaultTests(FaultRig rig, ITestOutputHelper output) :
         var stopping = storm.Now;
         await rig.Postgres.StopAsync();
         var down = storm.Now;
-        await Task.Delay(5_000);
+        // /health says which dependency is gone (the probe is bounded, so it answers during the outage too).
+        using var health = await rig.First.Anonymous().GetAsync(new Uri("/health", UriKind.Relative));
+        var healthBody = await health.Content.ReadAsStringAsync();
+        await Task.Delay(TimeSpan.FromSeconds(5) - (storm.Now - down));
         var starting = storm.Now;
         await rig.Postgres.StartAgainAsync();
         var up = storm.Now;
@@ -33,6 +36,12 @@ public sealed class PostgresFaultTests(FaultRig rig, ITestOutputHelper output) :
         output.WriteLine($"stop {stopping.TotalMilliseconds:F0}-{down.TotalMilliseconds:F0} ms, start {starting.TotalMilliseconds:F0}-{up.TotalMilliseconds:F0} ms; {answers.Count} answers, " +
                          $"{answers.Count(a => a.IsCreated)} created, {answers.Count(a => a.IsUnavailable)} unavailable, {retried.Count} retried after");
         Assert.Contains(answers, a => a.IsCreated && a.AnsweredAt < stopping);
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        using (var body = System.Text.Json.JsonDocument.Parse(healthBody))
+        {
+            Assert.Equal("disconnected", body.RootElement.GetProperty("database").GetString());
+            Assert.Equal("connected", body.RootElement.GetProperty("redis").GetString());
+        }
         var duringOutage = answers.Where(a => a.SentAt >= down && a.AnsweredAt < starting).ToList();
         Assert.NotEmpty(duringOutage);
         Assert.All(duringOutage, a => Assert.True(a.IsUnavailable && a.ProblemSlug == "service-unavailable", $"during the outage: {a}"));
