@@ -69,26 +69,28 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
     public async Task PlaceManyAsync(Guid saleId, IReadOnlyList<(Guid UserId, bool Join)> shoppers, Memory<QueuePlace> places)
     {
         ArgumentNullException.ThrowIfNull(shoppers);
-        var args = new RedisValue[shoppers.Count * 2];
+        var args = new RedisValue[shoppers.Count * JoinLayout.ArgsPerShopper];
         for (var i = 0; i < shoppers.Count; i++)
         {
-            args[2 * i] = RedisSaleKeys.Member(shoppers[i].UserId);
-            args[(2 * i) + 1] = shoppers[i].Join ? 1 : 0;
+            var at = i * JoinLayout.ArgsPerShopper;
+            args[at + JoinLayout.User] = RedisSaleKeys.Member(shoppers[i].UserId);
+            args[at + JoinLayout.Join] = shoppers[i].Join ? 1 : 0;
         }
         var result = await _join.EvaluateAsync(_redis, KeysFor(saleId).JoinKeys, args).ConfigureAwait(false);
-        var first = (long)result[0];
+        var first = (long)result[JoinLayout.Through];
         var span = places.Span;
         for (var i = 0; i < shoppers.Count; i++)
         {
             if (first < 0)
             {
-                span[i] = new QueuePlace(first == -1 ? QueueOutcome.NoSaleState : QueueOutcome.NoWaitingRoom, 0, 0, false, 0);
+                span[i] = new QueuePlace(first == JoinLayout.NoState ? QueueOutcome.NoSaleState : QueueOutcome.NoWaitingRoom, 0, 0, false, 0);
                 continue;
             }
-            var ticket = (long)result[1 + (3 * i)];
-            span[i] = ticket < 0
+            var ticket = (long)result[JoinLayout.At(i, JoinLayout.Ticket)];
+            span[i] = ticket == JoinLayout.NotInLine
                 ? new QueuePlace(QueueOutcome.NotInLine, 0, first, false, 0)
-                : new QueuePlace(QueueOutcome.InLine, ticket, first, (long)result[2 + (3 * i)] == 1, (long)result[3 + (3 * i)]);
+                : new QueuePlace(QueueOutcome.InLine, ticket, first, (long)result[JoinLayout.At(i, JoinLayout.Admitted)] == 1,
+                    (long)result[JoinLayout.At(i, JoinLayout.Deadline)]);
         }
     }
 
@@ -104,14 +106,21 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
     public async Task<AdmissionStep> AdmitAsync(Guid saleId, string owner, long nowUnixMs, int ratePerSecond, long windowMs,
         int admittedPerRemainingUnit, long leaseMs, int maxPerStep)
     {
-        var result = await _admit.EvaluateAsync(_redis, KeysFor(saleId).AdmitKeys,
-            [owner, nowUnixMs, leaseMs, ratePerSecond, windowMs, admittedPerRemainingUnit, maxPerStep]).ConfigureAwait(false);
-        var first = (long)result[0];
-        return first switch
+        var args = new RedisValue[AdmitLayout.Args];
+        args[AdmitLayout.Owner] = owner;
+        args[AdmitLayout.Now] = nowUnixMs;
+        args[AdmitLayout.LeaseMs] = leaseMs;
+        args[AdmitLayout.Rate] = ratePerSecond;
+        args[AdmitLayout.WindowMs] = windowMs;
+        args[AdmitLayout.PerRemainingUnit] = admittedPerRemainingUnit;
+        args[AdmitLayout.MaxPerStep] = maxPerStep;
+        var result = await _admit.EvaluateAsync(_redis, KeysFor(saleId).AdmitKeys, args).ConfigureAwait(false);
+        return (long)result[0] switch
         {
-            -1 => new AdmissionStep(false, true, 0, 0, 0, 0, 0),
-            -2 => new AdmissionStep(true, false, 0, 0, 0, 0, 0),
-            _ => new AdmissionStep(true, true, first, (long)result[1], (long)result[2], (int)result[3], (int)result[4]),
+            AdmitLayout.LeaseHeldElsewhere => new AdmissionStep(false, true, 0, 0, 0, 0, 0),
+            AdmitLayout.NoState => new AdmissionStep(true, false, 0, 0, 0, 0, 0),
+            _ => new AdmissionStep(true, true, (long)result[AdmitLayout.Through], (long)result[AdmitLayout.Issued],
+                (long)result[AdmitLayout.Live], (int)result[AdmitLayout.Stock], (int)result[AdmitLayout.AdmittedNow]),
         };
     }
 
@@ -119,12 +128,12 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
     public async Task<SaleSnapshot?> SnapshotAsync(Guid saleId, long nowUnixMs)
     {
         var result = await _snapshot.EvaluateAsync(_redis, KeysFor(saleId).SnapshotKeys, [nowUnixMs]).ConfigureAwait(false);
-        var first = (long)result[0];
-        if (first < 0)
+        if ((long)result[0] == SnapshotLayout.NoState)
         {
             return null;
         }
-        return new SaleSnapshot(first, (int)result[1], (string)result[2]!, (long)result[3] == 1, (long)result[4], (long)result[5] == 1);
+        return new SaleSnapshot((long)result[SnapshotLayout.Seq], (int)result[SnapshotLayout.Stock], (string)result[SnapshotLayout.Status]!,
+            (long)result[SnapshotLayout.Changed] == 1, (long)result[SnapshotLayout.Through], (long)result[SnapshotLayout.WaitingRoom] == 1);
     }
 
     private RedisSaleKeys KeysFor(Guid saleId) => _keys.GetOrAdd(saleId, RedisSaleKeys.For);

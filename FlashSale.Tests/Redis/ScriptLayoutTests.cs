@@ -8,7 +8,8 @@ namespace FlashSale.Tests.Redis;
 /// <summary>
 /// Each purchase-path script's wire layout round-trips: arguments written through the C# layout (InstallArgs,
 /// DecideArgs, ClaimReply) land where the script reads them, and the script's reply reads back through the C# layout
-/// (DecideReply, ClaimReply) as what it did. The scripts are run directly, without the authority around them.
+/// (DecideReply, ClaimReply) as what it did; the same for the waiting room's scripts (JoinLayout, AdmitLayout,
+/// SnapshotLayout). The scripts are run directly, without the authority or the waiting room around them.
 /// </summary>
 public sealed class ScriptLayoutTests(RedisConnection redis) : IClassFixture<RedisConnection>
 {
@@ -20,9 +21,9 @@ public sealed class ScriptLayoutTests(RedisConnection redis) : IClassFixture<Red
     private static readonly long HeldCreated = DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds();
 
     /// <summary>Installs a sale whose state holds one order (2 units of <see cref="Holder"/>) and one returned order.</summary>
-    private async Task<(SaleDefinition Sale, RedisSaleKeys Keys)> InstallAsync()
+    private async Task<(SaleDefinition Sale, RedisSaleKeys Keys)> InstallAsync(bool waitingRoom = false)
     {
-        var sale = redis.NewSale(stock: 10, perUserLimit: 3, priceCents: 1250);
+        var sale = redis.NewSale(stock: 10, perUserLimit: 3, priceCents: 1250, waitingRoom: waitingRoom);
         var keys = RedisSaleKeys.For(sale.SaleId);
         var args = InstallArgs.Build(
             sale,
@@ -113,5 +114,65 @@ public sealed class ScriptLayoutTests(RedisConnection redis) : IClassFixture<Red
         Assert.Equal($"{ClaimReply.Held}{ClaimReply.NotHeld}", System.Text.Encoding.ASCII.GetString(reply.Flags));
         var missing = new ClaimReply(await claim.EvaluateAsync(redis.Multiplexer, RedisSaleKeys.For(redis.NewSale().SaleId).ClaimKeys, args));
         Assert.True(missing.SaleStateMissing);
+    }
+
+    [Fact]
+    public async Task The_waiting_room_scripts_read_their_arguments_and_write_their_replies_where_their_layouts_say()
+    {
+        var (_, keys) = await InstallAsync(waitingRoom: true);
+        var join = new RedisScript(WaitingRoomScripts.JoinMany);
+        var admit = new RedisScript(WaitingRoomScripts.Admit);
+        var snapshot = new RedisScript(WaitingRoomScripts.Snapshot);
+        var (joiner, reader) = (Guid.NewGuid(), Guid.NewGuid());
+        RedisValue[] JoinArgs()
+        {
+            var args = new RedisValue[2 * JoinLayout.ArgsPerShopper];
+            args[JoinLayout.User] = RedisSaleKeys.Member(joiner);
+            args[JoinLayout.Join] = 1;
+            args[JoinLayout.ArgsPerShopper + JoinLayout.User] = RedisSaleKeys.Member(reader);
+            args[JoinLayout.ArgsPerShopper + JoinLayout.Join] = 0;
+            return args;
+        }
+
+        var joined = await join.EvaluateAsync(redis.Multiplexer, keys.JoinKeys, JoinArgs());
+        Assert.Equal(JoinLayout.Header + (2 * JoinLayout.PerShopper), joined.Length);
+        Assert.Equal(0, (long)joined[JoinLayout.Through]);
+        Assert.Equal(1, (long)joined[JoinLayout.At(0, JoinLayout.Ticket)]);
+        Assert.Equal(0, (long)joined[JoinLayout.At(0, JoinLayout.Admitted)]);
+        Assert.Equal(JoinLayout.NotInLine, (long)joined[JoinLayout.At(1, JoinLayout.Ticket)]);
+
+        var args = new RedisValue[AdmitLayout.Args];
+        args[AdmitLayout.Owner] = "host-a";
+        args[AdmitLayout.Now] = Now;
+        args[AdmitLayout.LeaseMs] = 5_000;
+        args[AdmitLayout.Rate] = 10;
+        args[AdmitLayout.WindowMs] = 60_000;
+        args[AdmitLayout.PerRemainingUnit] = 2;
+        args[AdmitLayout.MaxPerStep] = 5;
+        var step = await admit.EvaluateAsync(redis.Multiplexer, keys.AdmitKeys, args);
+        Assert.Equal([1L, 1L, 1L, 8L, 1L], new[] { AdmitLayout.Through, AdmitLayout.Issued, AdmitLayout.Live, AdmitLayout.Stock, AdmitLayout.AdmittedNow }
+            .Select(i => (long)step[i]));
+        args[AdmitLayout.Owner] = "host-b";
+        Assert.Equal(AdmitLayout.LeaseHeldElsewhere, (long)(await admit.EvaluateAsync(redis.Multiplexer, keys.AdmitKeys, args))[0]);
+
+        var placed = await join.EvaluateAsync(redis.Multiplexer, keys.JoinKeys, JoinArgs());
+        Assert.Equal(1, (long)placed[JoinLayout.Through]);
+        Assert.Equal(1, (long)placed[JoinLayout.At(0, JoinLayout.Admitted)]);
+        Assert.InRange((long)placed[JoinLayout.At(0, JoinLayout.Deadline)], Now + 50_000, Now + 70_000);
+
+        var live = await snapshot.EvaluateAsync(redis.Multiplexer, keys.SnapshotKeys, [Now]);
+        Assert.Equal(1, (long)live[SnapshotLayout.Seq]);
+        Assert.Equal(8, (long)live[SnapshotLayout.Stock]);
+        Assert.Equal("active", (string?)live[SnapshotLayout.Status]);
+        Assert.Equal(1, (long)live[SnapshotLayout.Changed]);
+        Assert.Equal(1, (long)live[SnapshotLayout.Through]);
+        Assert.Equal(1, (long)live[SnapshotLayout.WaitingRoom]);
+
+        var missing = RedisSaleKeys.For(redis.NewSale().SaleId);
+        Assert.Equal(JoinLayout.NoState, (long)(await join.EvaluateAsync(redis.Multiplexer, missing.JoinKeys, JoinArgs()))[0]);
+        Assert.Equal(AdmitLayout.NoState, (long)(await admit.EvaluateAsync(redis.Multiplexer, missing.AdmitKeys, args))[0]);
+        Assert.Equal(SnapshotLayout.NoState, (long)(await snapshot.EvaluateAsync(redis.Multiplexer, missing.SnapshotKeys, [Now]))[0]);
+        var (_, open) = await InstallAsync();
+        Assert.Equal(JoinLayout.NoWaitingRoom, (long)(await join.EvaluateAsync(redis.Multiplexer, open.JoinKeys, JoinArgs()))[0]);
     }
 }

@@ -1,0 +1,69 @@
+namespace FlashSale.Engine.Redis;
+
+/// <summary>
+/// The layouts of <see cref="WaitingRoomScripts.JoinMany"/>, owned here once (0-based offsets; the script adds 1).
+/// ARGV: <see cref="ArgsPerShopper"/> values per shopper. Reply: {<see cref="NoState"/>} or {<see cref="NoWaitingRoom"/>},
+/// otherwise the line's "through" at <see cref="Through"/>, then <see cref="PerShopper"/> values per shopper.
+/// </summary>
+internal static class JoinLayout
+{
+    public const int User = 0;
+    public const int Join = 1;
+    public const int ArgsPerShopper = 2;
+
+    public const int Through = 0;
+    public const int Header = 1;
+    public const int Ticket = 0;
+    public const int Admitted = 1;
+    public const int Deadline = 2;
+    public const int PerShopper = 3;
+
+    public const long NoState = -1;
+    public const long NoWaitingRoom = -2;
+    /// <summary>The ticket of a shopper who only read a place and holds none.</summary>
+    public const long NotInLine = -3;
+
+    /// <summary>Where the <paramref name="field"/> of the <paramref name="shopper"/>-th shopper sits in the reply.</summary>
+    public static int At(int shopper, int field) => Header + (shopper * PerShopper) + field;
+}
+
+/// <summary>
+/// The layouts of <see cref="WaitingRoomScripts.Admit"/>, owned here once (0-based offsets; the script adds 1).
+/// Reply: {<see cref="LeaseHeldElsewhere"/>} or {<see cref="NoState"/>}, otherwise the step's figures.
+/// </summary>
+internal static class AdmitLayout
+{
+    public const int Owner = 0;
+    public const int Now = 1;
+    public const int LeaseMs = 2;
+    public const int Rate = 3;
+    public const int WindowMs = 4;
+    public const int PerRemainingUnit = 5;
+    public const int MaxPerStep = 6;
+    public const int Args = 7;
+
+    public const int Through = 0;
+    public const int Issued = 1;
+    public const int Live = 2;
+    public const int Stock = 3;
+    public const int AdmittedNow = 4;
+
+    public const long LeaseHeldElsewhere = -1;
+    public const long NoState = -2;
+}
+
+/// <summary>
+/// The reply layout of <see cref="WaitingRoomScripts.Snapshot"/>, owned here once (0-based offsets; the script adds 1):
+/// {<see cref="NoState"/>}, otherwise the sale's live figures.
+/// </summary>
+internal static class SnapshotLayout
+{
+    public const int Seq = 0;
+    public const int Stock = 1;
+    public const int Status = 2;
+    public const int Changed = 3;
+    public const int Through = 4;
+    public const int WaitingRoom = 5;
+
+    public const long NoState = -1;
+}
