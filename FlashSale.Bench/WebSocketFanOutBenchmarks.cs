@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using FlashSale.Host.Realtime;
+using FlashSale.Host.Sales;
 
 namespace FlashSale.Bench;
 

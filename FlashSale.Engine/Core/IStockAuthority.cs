@@ -14,6 +14,14 @@ public interface IStockAuthority
     ValueTask EnsureInitializedAsync(SaleDefinition sale, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Makes the authority decide with <paramref name="sale"/>'s price, window, limits and waiting-room flag unless it
+    /// holds a newer <see cref="SaleDefinition.Version"/> (admin changes, relayed and re-synced). Installs nothing:
+    /// returns false when the authority holds no state of the sale (its first purchase installs the definition it is
+    /// given). An in-process authority decides with the definition each batch carries, so it has nothing to do.
+    /// </summary>
+    ValueTask<bool> UpdateSaleAsync(SaleDefinition sale, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Decides <paramref name="requests"/> in order; writes decisions[i] for requests[i]. <paramref name="nowUnixMs"/> is
     /// this host's clock: an authority with a clock of its own decides the sale's window on that one instead (Redis
     /// <c>TIME</c>, so every host decides on one clock) and stamps new orders with it.

@@ -19,6 +19,7 @@ public sealed class SaleEngine : IAsyncDisposable
     private readonly IOrderJournal _journal;
     private readonly TimeProvider _time;
     private readonly Action<Guid, Exception>? _onFault;
+    private readonly Action<Guid>? _onStockChanged;
     private readonly BoundedIntake<PurchaseOperation> _intake;
     private readonly ConcurrentQueue<PurchaseOperation> _pool = new();
     private readonly long _knownSoldOutTtlMs;
@@ -60,6 +61,7 @@ public sealed class SaleEngine : IAsyncDisposable
         _journal = journal;
         _time = timeProvider ?? TimeProvider.System;
         _onFault = options.OnFault;
+        _onStockChanged = options.OnStockChanged;
         _knownSoldOutTtlMs = (long)options.KnownSoldOutTtl.TotalMilliseconds;
         _intake = new BoundedIntake<PurchaseOperation>(options.QueueCapacity);
 
@@ -247,6 +249,7 @@ public sealed class SaleEngine : IAsyncDisposable
 
             // 3. Refusals are final now; accepted orders wait for the journal.
             var accepted = 0;
+            var sold = false;
             var remaining = -1;
             var paymentWindowMs = sale.PaymentWindowSeconds * 1000L;
             for (var slot = 0; slot < forwarded; slot++)
@@ -264,6 +267,7 @@ public sealed class SaleEngine : IAsyncDisposable
                 }
 
                 // Accepted: the slot waits for the commit; its order goes to the journal in slot order.
+                sold |= !decision.Replayed;
                 ref readonly var request = ref requests[slot];
                 // A replay carries the first order's id and time, so the journal writes (or skips) that same order.
                 batch.Orders[accepted] = new AcceptedOrder(
@@ -281,6 +285,11 @@ public sealed class SaleEngine : IAsyncDisposable
                 {
                     _acceptedKeys.Add(new UserIdempotencyKey(request.UserId, request.IdempotencyKey));
                 }
+            }
+
+            if (sold)
+            {
+                StockChanged();
             }
 
             if (remaining >= 0)
@@ -418,6 +427,19 @@ public sealed class SaleEngine : IAsyncDisposable
         }
 
         return true;
+    }
+
+    private void StockChanged()
+    {
+        try
+        {
+            _onStockChanged?.Invoke(SaleId);
+        }
+#pragma warning disable CA1031 // An observer that throws must not take the loop down with it.
+        catch
+#pragma warning restore CA1031
+        {
+        }
     }
 
     private void Fault(Exception exception)

@@ -47,6 +47,13 @@ public sealed record SaleEngineOptions
     /// </summary>
     public Action<Guid, Exception>? OnFault { get; set; }
 
+    /// <summary>
+    /// Told that a sale's remaining stock moved: once per batch that sold something new, and once per return of units
+    /// (through <see cref="SaleEngineRegistry.NotifyUnitsReturned"/>). The host raises the sale's live stock signal
+    /// here; nothing is called per request. Must be cheap and must not throw.
+    /// </summary>
+    public Action<Guid>? OnStockChanged { get; set; }
+
     /// <summary>Throws when a value is out of range.</summary>
     public void Validate()
     {

@@ -88,8 +88,9 @@ public sealed class SaleEngineRegistry : IAsyncDisposable
         GetOrCreate(sale).SubmitAsync(request, cancellationToken);
 
     /// <summary>
-    /// Replaces a running sale's definition (admin PATCH of price or end). Returns false when this host runs no
-    /// engine for it; the next <see cref="GetOrCreate"/> then starts from the definition it is given.
+    /// Replaces a running sale's definition (admin PATCH of price or end) unless the engine holds a newer
+    /// <see cref="SaleDefinition.Version"/>. Returns false when this host runs no engine for it (the next
+    /// <see cref="GetOrCreate"/> then starts from the definition it is given) or the engine's is newer.
     /// </summary>
     public bool Update(SaleDefinition sale)
     {
@@ -99,17 +100,32 @@ public sealed class SaleEngineRegistry : IAsyncDisposable
             return false;
         }
 
-        engine.UpdateDefinition(sale);
-        return true;
+        // Under the registry's lock so the version check and the swap are one step against a concurrent update
+        // (a relayed change racing a resync). A rare admin path; purchases never take this lock.
+        lock (_gate)
+        {
+            if (sale.Version < engine.Sale.Version)
+            {
+                return false;
+            }
+
+            engine.UpdateDefinition(sale);
+            return true;
+        }
     }
 
-    /// <summary>Forwards <see cref="SaleEngine.NotifyUnitsReturned"/> to the sale's engine, if it runs here.</summary>
+    /// <summary>
+    /// Units of the sale came back (expiry, cancellation): forwards <see cref="SaleEngine.NotifyUnitsReturned"/> to the
+    /// sale's engine, if it runs here, and tells <see cref="SaleEngineOptions.OnStockChanged"/>.
+    /// </summary>
     public void NotifyUnitsReturned(Guid saleId)
     {
         if (_engines.TryGetValue(saleId, out var engine))
         {
             engine.NotifyUnitsReturned();
         }
+
+        _options.OnStockChanged?.Invoke(saleId);
     }
 
     /// <summary>

@@ -70,6 +70,10 @@ public sealed class InProcessStockAuthority : IStockAuthority
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Nothing to keep: each batch is decided with the definition the engine passes.</summary>
+    public ValueTask<bool> UpdateSaleAsync(SaleDefinition sale, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(_sales.ContainsKey((sale ?? throw new ArgumentNullException(nameof(sale))).SaleId));
+
     public ValueTask<bool> ReturnUnitsAsync(Guid saleId, Guid orderId, Guid userId, int quantity, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(quantity, 1);

@@ -189,15 +189,4 @@ internal static class LuaScripts
         redis.call('UNLINK', unpack(KEYS))
         return 1
         """;
-
-    /// <summary>
-    /// Updates the decision parameters of a live sale (PATCH). KEYS: 1 meta.
-    /// ARGV: 1 price, 2 starts, 3 ends, 4 limit, 5 pw, 6 wr. Reply: 1 updated, 0 no sale state.
-    /// </summary>
-    public const string Update = """
-        if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-        redis.call('HSET', KEYS[1], 'price', ARGV[1], 'starts', ARGV[2], 'ends', ARGV[3], 'limit', ARGV[4],
-          'pw', ARGV[5], 'wr', ARGV[6])
-        return 1
-        """;
 }

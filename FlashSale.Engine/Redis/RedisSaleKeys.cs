@@ -12,7 +12,8 @@ namespace FlashSale.Engine.Redis;
 /// <list type="bullet">
 /// <item><c>{sale:ID}:meta</c> hash: <c>price</c> (unit price, cents), <c>starts</c>/<c>ends</c> (unix ms),
 /// <c>limit</c> (per-user units), <c>total</c> (total stock), <c>pw</c> (payment window, seconds),
-/// <c>wr</c> (waiting room, "0"/"1"). Its presence is the marker that the sale's state exists.</item>
+/// <c>wr</c> (waiting room, "0"/"1"), <c>ver</c> (the sale row's version these values come from; see
+/// <see cref="SaleMetaScripts.UpdateIfNotOlder"/>). Its presence is the marker that the sale's state exists.</item>
 /// <item><c>{sale:ID}:stock</c> string: remaining units.</item>
 /// <item><c>{sale:ID}:users</c> hash: user (N) -> units held (reserved or paid).</item>
 /// <item><c>{sale:ID}:idem</c> hash: "user(N)|Idempotency-Key" -> first outcome: <c>A&lt;order N&gt;|qty|priceCents|createdAtMs</c>,

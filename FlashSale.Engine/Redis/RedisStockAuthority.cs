@@ -27,7 +27,7 @@ public sealed class RedisStockAuthority : IStockAuthority
     private readonly RedisScript _decide = new(LuaScripts.Decide);
     private readonly RedisScript _install = new(LuaScripts.Install);
     private readonly RedisScript _return = new(LuaScripts.ReturnUnits);
-    private readonly RedisScript _update = new(LuaScripts.Update);
+    private readonly RedisScript _update = new(SaleMetaScripts.UpdateIfNotOlder);
 
     public RedisStockAuthority(IConnectionMultiplexer redis, IDurableOrderSource durable, FlashSaleRedisOptions? options = null,
         TimeProvider? time = null)
@@ -109,6 +109,8 @@ public sealed class RedisStockAuthority : IStockAuthority
         var args = InstallArgs.Build(sale, Math.Max(0, sale.TotalStock - held), users, idempotency, returned, durable.Epoch);
         cancellationToken.ThrowIfCancellationRequested();
         await _install.EvaluateAsync(_redis, keys.InstallKeys, args).ConfigureAwait(false);
+        // The install writes no version; stamp this definition's (a newer one applied meanwhile stays).
+        await UpdateSaleAsync(sale, cancellationToken).ConfigureAwait(false);
         await db.SetAddAsync(_options.SalesSetKey, member).ConfigureAwait(false);
     }
 
@@ -120,9 +122,10 @@ public sealed class RedisStockAuthority : IStockAuthority
         nowUnixMs >= sale.EndsAt.ToUnixTimeMilliseconds() + (long)_options.EndedSaleRetention.TotalMilliseconds;
 
     /// <summary>
-    /// Writes a PATCHed sale's decision parameters (price, window, limit, payment window, waiting room) into Redis
-    /// so every host decides with the same values. Total stock is not changed here. Returns false when Redis holds
-    /// no state for the sale (the next <see cref="EnsureInitializedAsync"/> installs the new values).
+    /// Writes a changed sale's decision parameters (price, window, limit, payment window, waiting room) into Redis so
+    /// every host decides with the same values, unless the meta already holds a newer version
+    /// (<see cref="SaleMetaScripts.UpdateIfNotOlder"/>). Total stock is not changed here. Returns false when Redis holds
+    /// no state for the sale (the next <see cref="EnsureInitializedAsync"/> installs the definition it is given).
     /// </summary>
     public async ValueTask<bool> UpdateSaleAsync(SaleDefinition sale, CancellationToken cancellationToken)
     {
@@ -130,6 +133,7 @@ public sealed class RedisStockAuthority : IStockAuthority
         cancellationToken.ThrowIfCancellationRequested();
         var result = await _update.EvaluateAsync(_redis, KeysFor(sale.SaleId).MetaOnly,
         [
+            sale.Version,
             sale.UnitPriceCents,
             sale.StartsAt.ToUnixTimeMilliseconds(),
             sale.EndsAt.ToUnixTimeMilliseconds(),
@@ -137,7 +141,7 @@ public sealed class RedisStockAuthority : IStockAuthority
             sale.PaymentWindowSeconds,
             sale.WaitingRoom ? 1 : 0,
         ]).ConfigureAwait(false);
-        return (long)result == 1;
+        return (long)result != SaleMetaScripts.NoState;
     }
 
     public async ValueTask DecideAsync(

@@ -1,6 +1,5 @@
 using FlashSale.Host.Infrastructure.Redis;
 using Npgsql;
-using StackExchange.Redis;
 
 namespace FlashSale.Host.Health;
 
@@ -18,10 +17,11 @@ public static class HealthEndpoints
 
     public sealed record HealthResponse(string Status, DateTime Timestamp, double Uptime, string Database, string Redis);
 
-    public static async Task<IResult> Check(NpgsqlDataSource db, RedisMode redisMode, IServiceProvider services, TimeProvider clock, StartTime started, CancellationToken cancellationToken)
+    public static async Task<IResult> Check(NpgsqlDataSource db, RedisHealth redisHealth, TimeProvider clock, StartTime started, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(redisHealth);
         var database = await ProbeDatabaseAsync(db, cancellationToken);
-        var redis = await ProbeRedisAsync(redisMode.Enabled ? services.GetRequiredService<IConnectionMultiplexer>() : null);
+        var redis = await redisHealth.ProbeAsync(ProbeTimeout);
         var healthy = database == "connected" && redis is "connected" or "not_configured";
         var now = clock.GetUtcNow();
         var body = new HealthResponse(healthy ? "healthy" : "degraded", now.UtcDateTime, Math.Round((now - started.At).TotalSeconds, 1), database, redis);
@@ -39,23 +39,6 @@ public static class HealthEndpoints
             return "connected";
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException)
-        {
-            return "disconnected";
-        }
-    }
-
-    private static async Task<string> ProbeRedisAsync(IConnectionMultiplexer? redis)
-    {
-        if (redis is null)
-        {
-            return "not_configured";
-        }
-        try
-        {
-            await redis.GetDatabase().PingAsync().WaitAsync(ProbeTimeout);
-            return "connected";
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException)
         {
             return "disconnected";
         }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
+using FlashSale.Host.Sales;
 
 namespace FlashSale.Host.Realtime;
 

@@ -1,5 +1,5 @@
 using FlashSale.Engine.Redis;
-using FlashSale.Host.Infrastructure.Redis;
+using FlashSale.Host.Infrastructure.Events;
 using FlashSale.Host.Sales;
 using FlashSale.Host.WaitingRoom;
 using Microsoft.Extensions.Options;
@@ -10,9 +10,8 @@ namespace FlashSale.Host.Realtime;
 /// <summary>
 /// Turns signals into frames. Every <see cref="RealtimeOptions.CoalesceMilliseconds"/> it takes the sales whose
 /// stock or line moved (however many purchases that was), reads each sale once (<see cref="ISaleSnapshots"/>),
-/// serializes each frame once and publishes it on the Redis channel; every host (this one included) relays what
-/// arrives on the channel to its own subscribers (<see cref="RealtimeHub.Deliver"/>). Without Redis the frames go
-/// straight to the local hub. Every <see cref="RealtimeOptions.RefreshMilliseconds"/> the sales watched here are
+/// serializes each frame once and publishes it on the deployment's event channel; every host (this one included)
+/// relays what arrives on the channel to its own subscribers (<see cref="RealtimeHub.Deliver"/>). Every <see cref="RealtimeOptions.RefreshMilliseconds"/> the sales watched here are
 /// re-read too, so changes nobody signalled on this host (units returned, the clock opening or ending a sale) still
 /// reach the screens. It also sweeps sockets: stuck sends are aborted, expired tokens closed.
 /// <para>
@@ -24,8 +23,7 @@ namespace FlashSale.Host.Realtime;
 /// </para>
 /// </summary>
 public sealed partial class RealtimePublisher(
-    IServiceProvider services,
-    RedisMode redisMode,
+    IEventChannel channel,
     SaleSignals signals,
     RealtimeHub hub,
     ISaleSnapshots snapshots,
@@ -36,35 +34,12 @@ public sealed partial class RealtimePublisher(
 {
     private const int Refresh = 4;
     private readonly RealtimeOptions _options = options.Value;
-    private readonly RedisChannel _channel = RedisChannel.Literal(options.Value.Channel);
-    private ISubscriber? _subscriber;
-    private ChannelMessageQueue? _subscription;
     // When each sale's frames last went out; read and written by the publishing loop only.
     private readonly Dictionary<Guid, long> _lastPublished = [];
 
-    /// <summary>Publishes a price frame and a fresh snapshot after an admin changed the sale.</summary>
-    public async ValueTask SaleChangedAsync(Sale sale)
-    {
-        ArgumentNullException.ThrowIfNull(sale);
-        signals.Mark(sale.Id, SaleSignals.Stock | SaleSignals.Queue);
-        await PublishAsync(LiveFrames.Price(sale.Id, sale.SalePrice, clock.GetUtcNow().ToUnixTimeMilliseconds()));
-    }
-
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (redisMode.Enabled)
-        {
-            _subscriber = services.GetRequiredService<IConnectionMultiplexer>().GetSubscriber();
-            try
-            {
-                await SubscribeAsync();
-            }
-            catch (Exception e) when (e is RedisException or TimeoutException)
-            {
-                // Redis is down at start: the loop subscribes once it is back.
-                LogRelayFailed(logger, e);
-            }
-        }
+        channel.Subscribe(message => hub.Deliver(message));
         await base.StartAsync(cancellationToken);
     }
 
@@ -77,17 +52,6 @@ public sealed partial class RealtimePublisher(
             connection.RequestClose(System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable, "The server is shutting down.");
         }
         await base.StopAsync(cancellationToken);
-        if (Interlocked.Exchange(ref _subscription, null) is { } subscription)
-        {
-            try
-            {
-                await subscription.UnsubscribeAsync();
-            }
-            catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
-            {
-                LogRelayFailed(logger, e);
-            }
-        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -101,17 +65,6 @@ public sealed partial class RealtimePublisher(
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-            if (redisMode.Enabled && _subscription is null)
-            {
-                try
-                {
-                    await SubscribeAsync();
-                }
-                catch (Exception e) when (e is RedisException or TimeoutException)
-                {
-                    LogRelayFailed(logger, e);
-                }
-            }
             due.Clear();
             merged.Clear();
             signals.Drain(due);
@@ -180,35 +133,8 @@ public sealed partial class RealtimePublisher(
         }
     }
 
-    private async Task PublishAsync(byte[] message)
-    {
-        if (_subscriber is { } subscriber)
-        {
-            await subscriber.PublishAsync(_channel, message);
-        }
-        else
-        {
-            hub.Deliver(message);
-        }
-    }
-
-    private async Task SubscribeAsync()
-    {
-        var subscription = await _subscriber!.SubscribeAsync(_channel);
-        subscription.OnMessage(message =>
-        {
-            var bytes = (byte[]?)message.Message;
-            if (bytes is not null)
-            {
-                hub.Deliver(bytes);
-            }
-        });
-        _subscription = subscription;
-    }
+    private Task PublishAsync(byte[] message) => channel.PublishAsync(message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing live frames of sale {SaleId} failed; the next tick retries")]
     private static partial void LogPublishFailed(ILogger logger, Guid saleId, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Subscribing to the live-frame relay channel failed; retrying")]
-    private static partial void LogRelayFailed(ILogger logger, Exception exception);
 }

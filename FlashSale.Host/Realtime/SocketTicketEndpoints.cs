@@ -1,11 +1,9 @@
 using System.Globalization;
 using System.Security.Claims;
-using FlashSale.Host.Infrastructure.Redis;
 using FlashSale.Host.Infrastructure.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
-using StackExchange.Redis;
 
 namespace FlashSale.Host.Realtime;
 
@@ -34,15 +32,15 @@ public static class SocketTicketEndpoints
         return TypedResults.Ok(new SocketTicketResponse(ticket, options.Value.TicketSeconds));
     }
 
-    /// <summary>Tickets (Redis or local), the upgrade checks and the revocation sweep.</summary>
+    /// <summary>
+    /// The upgrade checks and the revocation sweep. The tickets themselves (<see cref="ISocketTickets"/>: Redis, so any
+    /// host can take a ticket another issued, or local on a single host) are registered by the purchase path's mode.
+    /// </summary>
     public static IServiceCollection AddFlashSaleSocketSecurity(this IServiceCollection services)
     {
         services.AddOptions<SocketAdmissionOptions>().BindConfiguration(RealtimeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(SocketTicketJsonContext.Default));
         services.AddSingleton<SocketAdmission>();
-        services.AddSingleton<ISocketTickets>(sp => sp.GetRequiredService<RedisMode>().Enabled
-            ? new RedisSocketTickets(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<SocketAdmissionOptions>>())
-            : new LocalSocketTickets(sp.GetRequiredService<IOptions<SocketAdmissionOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<SocketRevocationSweep>();
         return services;
     }

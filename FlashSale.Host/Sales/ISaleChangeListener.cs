@@ -1,10 +1,12 @@
 namespace FlashSale.Host.Sales;
 
 /// <summary>
-/// Told after a sale is created or changed, so the engine, the stock authority and live screens pick up the new
-/// definition (price, end time, waiting room) without waiting for a cache to expire.
+/// Told on every host when a sale was created or changed on any host (see <see cref="SaleChanges"/>), so the engine,
+/// the definition cache, the admission loop and live screens take the new definition within a second. Called once per
+/// version and in increasing version order per sale, one call at a time: an older version is never passed on after a
+/// newer one. Must be quick and must not throw (it runs under <see cref="SaleChanges"/>' lock).
 /// </summary>
 public interface ISaleChangeListener
 {
-    ValueTask SaleChangedAsync(Sale sale, CancellationToken cancellationToken);
+    void SaleChanged(Sale sale);
 }

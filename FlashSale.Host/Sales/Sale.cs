@@ -1,6 +1,6 @@
 namespace FlashSale.Host.Sales;
 
-/// <summary>A row of <c>flash_sales</c> joined with its product.</summary>
+/// <summary>A row of <c>flash_sales</c> joined with its product. <see cref="Version"/> is bumped by every change.</summary>
 public sealed record Sale(
     Guid Id,
     Guid ProductId,
@@ -16,7 +16,5 @@ public sealed record Sale(
     int AdmissionRatePerSecond,
     int AdmissionWindowSeconds,
     DateTime CreatedAt,
-    DateTime UpdatedAt)
-{
-    public bool HasEnded(DateTime now) => now >= EndsAt;
-}
+    DateTime UpdatedAt,
+    long Version = 1);

@@ -42,12 +42,13 @@ public sealed record SaleResponse(
     int PaymentWindowSeconds,
     bool WaitingRoom,
     int AdmissionRatePerSecond,
-    int AdmissionWindowSeconds)
+    int AdmissionWindowSeconds,
+    long Version)
 {
     public static SaleResponse From(Sale sale, int remainingStock, DateTime now) => new(
         sale.Id, sale.ProductId, sale.ProductName, Money.Normalize(sale.SalePrice), Money.Normalize(sale.BasePrice), sale.TotalStock,
         remainingStock, sale.PerUserLimit, sale.StartsAt, sale.EndsAt, SaleStatus.Of(sale.StartsAt, sale.EndsAt, remainingStock, now),
-        sale.PaymentWindowSeconds, sale.WaitingRoom, sale.AdmissionRatePerSecond, sale.AdmissionWindowSeconds);
+        sale.PaymentWindowSeconds, sale.WaitingRoom, sale.AdmissionRatePerSecond, sale.AdmissionWindowSeconds, sale.Version);
 }
 
 public static class SaleLimits

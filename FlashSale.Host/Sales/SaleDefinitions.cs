@@ -10,7 +10,9 @@ namespace FlashSale.Host.Sales;
 /// is older than <see cref="MaxAge"/>: the first request to find it stale starts ONE reload and, like every request
 /// until the reload lands, goes on with the definition it has. Without that, every purchase arriving while the
 /// entry was being reloaded (hundreds at a few thousand a second) ran the same query and waited for it, every two
-/// seconds. A sale not known yet is loaded once however many requests ask for it at the same moment.
+/// seconds. A sale not known yet is loaded once however many requests ask for it at the same moment. Changes made on
+/// any host also arrive through <see cref="SaleChanges"/> within a second; an entry is never replaced by an older
+/// version of the sale (a reload that read the row just before a change must not undo it).
 /// </summary>
 public sealed class SaleDefinitions
 {
@@ -79,12 +81,15 @@ public sealed class SaleDefinitions
         return new ValueTask<SaleDefinition?>(LoadOnceAsync(saleId).WaitAsync(cancellationToken));
     }
 
+    /// <summary>Caches the sale unless a newer version is cached; returns the definition cached now.</summary>
     public SaleDefinition Set(Sale sale)
     {
         var definition = ToDefinition(sale);
-        _cache[sale.Id] = new Entry(definition, _clock.GetTimestamp());
+        var entry = _cache.AddOrUpdate(sale.Id, static (_, e) => e, static (_, held, e) =>
+            held.Definition is { } current && current.Version > e.Definition!.Version ? held : e,
+            new Entry(definition, _clock.GetTimestamp()));
         _unknown.TryRemove(sale.Id, out _);
-        return definition;
+        return entry.Definition!;
     }
 
     public static SaleDefinition ToDefinition(Sale sale)
@@ -92,7 +97,7 @@ public sealed class SaleDefinitions
         ArgumentNullException.ThrowIfNull(sale);
         return new SaleDefinition(sale.Id, Money.ToCents(sale.SalePrice), sale.TotalStock, sale.PerUserLimit,
             new DateTimeOffset(DateTime.SpecifyKind(sale.StartsAt, DateTimeKind.Utc)), new DateTimeOffset(DateTime.SpecifyKind(sale.EndsAt, DateTimeKind.Utc)),
-            sale.PaymentWindowSeconds, sale.WaitingRoom);
+            sale.PaymentWindowSeconds, sale.WaitingRoom, sale.Version);
     }
 
     /// <summary>Loads the sale once for every caller asking at the same time (the load is not tied to one caller's token).</summary>

@@ -11,7 +11,7 @@ public sealed class SaleStore(NpgsqlDataSource db)
         """
         select s.id, s.product_id, p.name as product_name, s.sale_price, p.base_price, s.total_stock, s.per_user_limit,
                s.starts_at, s.ends_at, s.payment_window_seconds, s.waiting_room, s.admission_rate_per_second,
-               s.admission_window_seconds, s.created_at, s.updated_at
+               s.admission_window_seconds, s.created_at, s.updated_at, s.version
         from flash_sales s join products p on p.id = s.product_id
         """;
 
@@ -66,23 +66,47 @@ public sealed class SaleStore(NpgsqlDataSource db)
         await transaction.CommitAsync(cancellationToken);
     }
 
-    public async Task UpdateAsync(Guid id, UpdateSaleRequest change, DateTime now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies the change and bumps the version, only while the sale has not ended (on PostgreSQL's clock): the check
+    /// and the write are one statement, so a sale cannot end between them. Returns the row as the change left it, or
+    /// null when no such sale exists or it has ended.
+    /// </summary>
+    public async Task<Sale?> UpdateAsync(Guid id, UpdateSaleRequest change, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
+        return await connection.QuerySingleOrDefaultAsync<Sale>(new CommandDefinition(
             """
-            update flash_sales set
-                sale_price = coalesce(@SalePrice, sale_price),
-                ends_at = coalesce(@EndsAt, ends_at),
-                payment_window_seconds = coalesce(@PaymentWindowSeconds, payment_window_seconds),
-                waiting_room = coalesce(@WaitingRoom, waiting_room),
-                admission_rate_per_second = coalesce(@AdmissionRatePerSecond, admission_rate_per_second),
-                admission_window_seconds = coalesce(@AdmissionWindowSeconds, admission_window_seconds),
-                updated_at = @now
-            where id = @id
+            with s as (
+                update flash_sales set
+                    sale_price = coalesce(@SalePrice, sale_price),
+                    ends_at = coalesce(@EndsAt, ends_at),
+                    payment_window_seconds = coalesce(@PaymentWindowSeconds, payment_window_seconds),
+                    waiting_room = coalesce(@WaitingRoom, waiting_room),
+                    admission_rate_per_second = coalesce(@AdmissionRatePerSecond, admission_rate_per_second),
+                    admission_window_seconds = coalesce(@AdmissionWindowSeconds, admission_window_seconds),
+                    updated_at = now(),
+                    version = version + 1
+                where id = @id and ends_at > now()
+                returning *
+            )
+            select s.id, s.product_id, p.name as product_name, s.sale_price, p.base_price, s.total_stock, s.per_user_limit,
+                   s.starts_at, s.ends_at, s.payment_window_seconds, s.waiting_room, s.admission_rate_per_second,
+                   s.admission_window_seconds, s.created_at, s.updated_at, s.version
+            from s join products p on p.id = s.product_id
             """,
             new { id, change.SalePrice, EndsAt = change.EndsAt?.UtcDateTime, change.PaymentWindowSeconds, change.WaitingRoom,
-                  change.AdmissionRatePerSecond, change.AdmissionWindowSeconds, now },
+                  change.AdmissionRatePerSecond, change.AdmissionWindowSeconds },
             cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Sales that still sell or ended within <paramref name="endedWithin"/>: what the periodic resync walks (an end moved
+    /// earlier must still reach Redis after it passed).
+    /// </summary>
+    public async Task<IReadOnlyList<Sale>> ListLiveAsync(TimeSpan endedWithin, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<Sale>(new CommandDefinition(
+            Select + " where s.ends_at > now() - @endedWithin order by s.ends_at limit 1000", new { endedWithin }, cancellationToken: cancellationToken))).AsList();
     }
 }

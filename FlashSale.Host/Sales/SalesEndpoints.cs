@@ -58,7 +58,7 @@ public static class SalesEndpoints
     }
 
     public static async Task<Results<Created<SaleResponse>, ValidationProblem>> Create(
-        CreateSaleRequest request, SaleStore store, ProductStore products, ISaleStockReader stock, ISaleChangeListener changes,
+        CreateSaleRequest request, SaleStore store, ProductStore products, ISaleStockReader stock, SaleChanges changes,
         TimeProvider clock, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
@@ -97,13 +97,13 @@ public static class SalesEndpoints
             request.AdmissionRatePerSecond ?? SaleLimits.DefaultAdmissionRatePerSecond,
             request.AdmissionWindowSeconds ?? SaleLimits.DefaultAdmissionWindowSeconds, now, now);
         await store.InsertAsync(sale, cancellationToken);
-        await changes.SaleChangedAsync(sale, cancellationToken);
+        await changes.CreatedAsync(sale, cancellationToken);
         return TypedResults.Created($"/api/v1/flash-sales/{sale.Id}", SaleResponse.From(sale, await stock.RemainingAsync(sale, cancellationToken), now));
     }
 
     public static async Task<Results<Ok<SaleResponse>, ValidationProblem, ProblemHttpResult>> Update(
-        Guid id, UpdateSaleRequest request, SaleStore store, ISaleStockReader stock, ISaleChangeListener changes,
-        TimeProvider clock, CancellationToken cancellationToken)
+        Guid id, UpdateSaleRequest request, SaleStore store, ISaleStockReader stock, SaleChanges changes,
+        TimeProvider clock, HttpContext http, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var sale = await store.FindAsync(id, cancellationToken);
@@ -127,13 +127,20 @@ public static class SalesEndpoints
         {
             return Problems.Validation(errors.ToDictionary());
         }
-        if (sale.HasEnded(now))
+        // Only while the sale has not ended: the check is part of the update statement, so no end can slip between.
+        var updated = await store.UpdateAsync(id, request with { SalePrice = request.SalePrice is { } price ? Money.Normalize(price) : null }, cancellationToken);
+        if (updated is null)
         {
             return Problems.Conflict(ProblemTypes.SaleNotActive, "The sale has ended and can no longer change.");
         }
-        await store.UpdateAsync(id, request with { SalePrice = request.SalePrice is { } price ? Money.Normalize(price) : null }, now, cancellationToken);
-        var updated = (await store.FindAsync(id, cancellationToken))!;
-        await changes.SaleChangedAsync(updated, cancellationToken);
+        if (!await changes.UpdatedAsync(updated, cancellationToken))
+        {
+            // Saved, and every host has it, but the stock authority (Redis) did not take it: hosts would still sell on
+            // the old price or end. Never a 200 for that; the resync applies it within seconds.
+            http.Response.Headers.RetryAfter = "5";
+            return Problems.Of(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ServiceUnavailable, "The change is saved but not yet in force.",
+                "The stock authority did not take it; every host applies it again within seconds. Sending the same change again is safe.");
+        }
         return TypedResults.Ok(SaleResponse.From(updated, await stock.RemainingAsync(updated, cancellationToken), now));
     }
 }

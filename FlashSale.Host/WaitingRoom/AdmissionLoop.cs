@@ -1,6 +1,5 @@
 using FlashSale.Engine.Redis;
-using FlashSale.Host.Infrastructure.Redis;
-using FlashSale.Host.Realtime;
+using FlashSale.Host.Sales;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -15,8 +14,7 @@ namespace FlashSale.Host.WaitingRoom;
 /// live admissions per unit left; admitting raises the sale's queue signal so the new counter goes out as one frame.
 /// </summary>
 public sealed partial class AdmissionLoop(
-    RedisMode redisMode,
-    IServiceProvider services,
+    RedisWaitingRoom room,
     WaitingRoomCatalog catalog,
     SaleSignals signals,
     IOptions<WaitingRoomOptions> options,
@@ -31,11 +29,6 @@ public sealed partial class AdmissionLoop(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!redisMode.Enabled)
-        {
-            return; // one host without Redis: the waiting room is not offered (see docs/REALTIME.md)
-        }
-        var room = services.GetRequiredService<RedisWaitingRoom>();
         var settings = options.Value;
         long lastRefresh = 0;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(settings.AdmissionTickMilliseconds), clock);

@@ -1,5 +1,4 @@
 using FlashSale.Engine.Core;
-using FlashSale.Host.Realtime;
 using FlashSale.Host.Sales;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -16,13 +15,14 @@ namespace FlashSale.Host.WaitingRoom;
 /// "status changed" flag every host's publisher relies on (the publisher reads it anyway once sockets watch the sale).
 /// </summary>
 public sealed partial class OpeningWarmup(
-    IServiceProvider services,
+    IStockAuthority authority,
     WaitingRoomCatalog catalog,
     SaleDefinitions definitions,
     NpgsqlDataSource db,
     IOptions<WaitingRoomOptions> options,
     TimeProvider clock,
-    ILogger<OpeningWarmup> logger) : BackgroundService
+    ILogger<OpeningWarmup> logger,
+    LineDesk? desk = null) : BackgroundService
 {
     private readonly HashSet<Guid> _warmed = [];
 
@@ -90,8 +90,8 @@ public sealed partial class OpeningWarmup(
         {
             return;
         }
-        await services.GetRequiredService<IStockAuthority>().EnsureInitializedAsync(sale, cancellationToken);
-        if (services.GetService<LineDesk>() is { } desk)
+        await authority.EnsureInitializedAsync(sale, cancellationToken);
+        if (desk is not null) // the Redis purchase path only
         {
             await desk.PlaceAsync(saleId, Guid.Empty, join: false);
         }

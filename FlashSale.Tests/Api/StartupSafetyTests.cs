@@ -17,6 +17,8 @@ public sealed class StartupSafetyTests
         {
             ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Database=unused",
             ["Jwt:SigningKey"] = signingKey,
+            // The default purchase path (Redis) needs a Redis; none answers here, and the host must not wait for it.
+            ["ConnectionStrings:Redis"] = "127.0.0.1:1,connectTimeout=200",
         };
         foreach (var (key, value) in extra ?? [])
         {

@@ -150,6 +150,8 @@ internal sealed class ObservedAuthority(IStockAuthority inner) : IStockAuthority
         await inner.DecideAsync(sale, requests, decisions, nowUnixMs, cancellationToken);
     }
 
+    public ValueTask<bool> UpdateSaleAsync(SaleDefinition sale, CancellationToken cancellationToken) => inner.UpdateSaleAsync(sale, cancellationToken);
+
     public ValueTask<bool> ReturnUnitsAsync(Guid saleId, Guid orderId, Guid userId, int quantity, CancellationToken cancellationToken) =>
         inner.ReturnUnitsAsync(saleId, orderId, userId, quantity, cancellationToken);
 

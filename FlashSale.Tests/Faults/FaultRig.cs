@@ -75,7 +75,8 @@ public sealed class FaultRig : IAsyncLifetime
         {
             Settings["ConnectionStrings:Postgres"] = postgres;
             Settings["ConnectionStrings:Redis"] = redis;
-            // Orders a failed commit left in a Redis stream reach PostgreSQL within a few seconds of its return.
+            // Orders a failed commit left in a Redis stream reach PostgreSQL, and sale changes Redis missed reach Redis,
+            // within a few seconds of its return.
             Settings["Redis:ReconcileInterval"] = "00:00:01";
             // The faults are the point: their expected errors would bury the test's own output.
             Settings["Logging:LogLevel:Default"] = "Warning";

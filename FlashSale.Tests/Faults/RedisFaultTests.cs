@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Xunit.Abstractions;
 
 namespace FlashSale.Tests.Faults;
@@ -31,6 +32,41 @@ public sealed class RedisFaultTests(FaultRig rig, ITestOutputHelper output) : IC
         Assert.True(firstSale is not null && firstSale.AnsweredAt - up < TimeSpan.FromSeconds(5), $"no 201 within 5 s of Redis' return (first: {firstSale})");
         Assert.All(retried, a => Assert.False(a.IsUnavailable || a.Error is not null, $"still failing after the restart: {a}"));
         await new InvariantChecker(rig, storm.SaleId, Stock, Limit).AssertAllAsync([.. answers, .. retried]);
+    }
+
+    /// <summary>
+    /// Issue 9 defect 3: a PATCH is answered 200 only once Redis (which every host decides with) holds it. While Redis
+    /// refuses connections the change is saved but answered 503 with Retry-After; once Redis is back, the periodic resync
+    /// brings its meta to PostgreSQL's latest version without anyone sending the change again.
+    /// </summary>
+    [Fact]
+    public async Task A_patch_redis_cannot_take_is_not_answered_200_and_redis_converges_once_it_is_back()
+    {
+        var saleId = await rig.First.CreateSaleAsync(totalStock: 10, perUserLimit: 2, salePrice: 10m);
+        using var admin = await rig.First.AdminAsync();
+        var meta = FlashSale.Engine.Redis.RedisSaleKeys.For(saleId).Meta;
+        Assert.Equal("1000", (string?)await rig.RedisDirect.GetDatabase().HashGetAsync(meta, "price"));
+
+        rig.RedisProxy.Refusing = true;
+        rig.RedisProxy.CutAll();
+        System.Net.Http.HttpResponseMessage patch;
+        try
+        {
+            patch = await admin.PatchAsJsonAsync($"/api/v1/flash-sales/{saleId}", new { salePrice = 4m });
+        }
+        finally
+        {
+            rig.RedisProxy.Refusing = false;
+        }
+
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, patch.StatusCode);
+        Assert.NotNull(patch.Headers.RetryAfter);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while ((string?)await rig.RedisDirect.GetDatabase().HashGetAsync(meta, "price") != "400")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "Redis never took the saved change");
+            await Task.Delay(100);
+        }
     }
 
     [Fact]

@@ -103,6 +103,12 @@ public class FlashSaleApp : WebApplicationFactory<Program>, IAsyncLifetime
             settings[key] = value;
         }
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(settings));
+        // The purchase-path mode is read while services are registered, before the app configuration above is layered
+        // on; a host setting is visible by then.
+        if (settings.TryGetValue("PurchasePath:Mode", out var mode) && mode is not null)
+        {
+            builder.UseSetting("PurchasePath:Mode", mode);
+        }
     }
 
     public HttpClient Anonymous() => CreateClient();

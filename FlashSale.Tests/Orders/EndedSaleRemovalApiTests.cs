@@ -58,10 +58,10 @@ public sealed class EndedSaleRemovalApiTests(FlashSaleApp app) : IClassFixture<F
         await using (var connection = await app.Database.DataSource.OpenConnectionAsync())
         {
             await connection.ExecuteAsync(
-                "update flash_sales set starts_at = now() - interval '3 days', ends_at = now() - interval '2 days' where id = @saleId", new { saleId });
+                "update flash_sales set starts_at = now() - interval '3 days', ends_at = now() - interval '2 days', version = version + 1 where id = @saleId", new { saleId });
         }
         var sale = await app.Services.GetRequiredService<SaleStore>().FindAsync(saleId, CancellationToken.None);
-        await app.Services.GetRequiredService<ISaleChangeListener>().SaleChangedAsync(sale!, CancellationToken.None);
+        await app.Services.GetRequiredService<SaleChanges>().UpdatedAsync(sale!, CancellationToken.None);
 
         var redis = app.Services.GetRequiredService<IConnectionMultiplexer>();
         var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<FlashSaleRedisOptions>>().Value with { SalesSetKey = $"flashsale:test:{Guid.NewGuid():N}:sales" };

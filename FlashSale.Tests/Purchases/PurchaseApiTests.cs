@@ -130,7 +130,11 @@ public sealed class PurchaseApiTests(FlashSaleApp app) : IClassFixture<FlashSale
 /// <summary>A host without Redis: the engine's in-process authority decides stock.</summary>
 public sealed class SingleNodeApp : FlashSaleApp
 {
-    public SingleNodeApp() => Settings["ConnectionStrings:Redis"] = "";
+    public SingleNodeApp()
+    {
+        Settings["ConnectionStrings:Redis"] = "";
+        Settings["PurchasePath:Mode"] = "SingleHost";
+    }
 }
 
 public sealed class SingleNodePurchaseTests(SingleNodeApp app) : IClassFixture<SingleNodeApp>

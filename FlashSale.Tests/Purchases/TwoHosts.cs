@@ -6,7 +6,7 @@ namespace FlashSale.Tests.Purchases;
 public sealed class SecondHost(TestDatabase shared) : FlashSaleApp(shared);
 
 /// <summary>Two hosts sharing one PostgreSQL database and one Redis, each with its own engines.</summary>
-public sealed class TwoHosts : IAsyncLifetime
+public class TwoHosts : IAsyncLifetime
 {
     public FlashSaleApp First { get; } = new();
 
@@ -14,8 +14,10 @@ public sealed class TwoHosts : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        Configure(First);
         await First.InitializeAsync();
         Second = new SecondHost(First.Database);
+        Configure(Second);
         await Second.InitializeAsync();
     }
 
@@ -23,5 +25,10 @@ public sealed class TwoHosts : IAsyncLifetime
     {
         await ((IAsyncLifetime)Second).DisposeAsync();
         await ((IAsyncLifetime)First).DisposeAsync();
+    }
+
+    /// <summary>Settings both hosts get before they start (none by default).</summary>
+    protected virtual void Configure(FlashSaleApp host)
+    {
     }
 }

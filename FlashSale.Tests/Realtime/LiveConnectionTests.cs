@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text;
 using FlashSale.Host.Realtime;
+using FlashSale.Host.Sales;
 
 namespace FlashSale.Tests.Realtime;
 

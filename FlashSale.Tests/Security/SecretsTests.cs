@@ -27,6 +27,8 @@ public sealed class SecretsTests
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = environment });
         settings.TryAdd("ConnectionStrings:Postgres", "Host=127.0.0.1;Database=unused");
+        // The default purchase path (Redis) needs a Redis; none answers here, and the host must not wait for it.
+        settings.TryAdd("ConnectionStrings:Redis", "127.0.0.1:1,connectTimeout=200");
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddFlashSale();

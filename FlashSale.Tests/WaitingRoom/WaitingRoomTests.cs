@@ -49,10 +49,10 @@ public sealed class WaitingRoomTests(FastLiveApp app) : IClassFixture<FastLiveAp
         await using (var connection = await app.Database.DataSource.OpenConnectionAsync())
         {
             await connection.ExecuteAsync(
-                "update flash_sales set starts_at = now() - interval '2 hours', ends_at = now() - interval '1 second' where id = @sale", new { sale });
+                "update flash_sales set starts_at = now() - interval '2 hours', ends_at = now() - interval '1 second', version = version + 1 where id = @sale", new { sale });
         }
         var ended = await app.Services.GetRequiredService<SaleStore>().FindAsync(sale, CancellationToken.None);
-        await app.Services.GetRequiredService<ISaleChangeListener>().SaleChangedAsync(ended!, CancellationToken.None);
+        await app.Services.GetRequiredService<SaleChanges>().UpdatedAsync(ended!, CancellationToken.None);
 
         using var late = await client.JoinAsync(sale, shoppers[1].AccessToken);
         await ProblemAssert.IsProblemAsync(late, HttpStatusCode.Conflict, "sale-not-active");

@@ -1,30 +1,25 @@
-using FlashSale.Engine.Core;
 using FlashSale.Engine.Redis;
-using FlashSale.Host.Infrastructure.Redis;
+using FlashSale.Host.Sales;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace FlashSale.Host.Infrastructure.Hosting;
 
 /// <summary>
-/// Starts and stops the purchase path: loads the Lua scripts, replays Redis order streams into PostgreSQL at
-/// start-up and every few seconds (multi-node mode). Shutdown needs no code here: the container disposes the
-/// registry (every engine decides and commits what is already queued) before the journal it depends on.
+/// The Redis purchase path's background work on every host: loads the Lua scripts, then at start-up and every
+/// <see cref="FlashSaleRedisOptions.ReconcileInterval"/> replays Redis order streams into PostgreSQL and re-syncs every
+/// live sale from PostgreSQL (Redis' meta and this host's definitions take any version they missed). Shutdown needs no
+/// code here: the container disposes the registry (every engine decides and commits what is already queued) before the
+/// journal it depends on.
 /// </summary>
-public sealed class EngineLifetime(IServiceProvider services, RedisMode redisMode, IOptions<FlashSaleRedisOptions> options,
-    TimeProvider clock, ILogger<EngineLifetime> logger) : BackgroundService
+public sealed class EngineLifetime(RedisStockAuthority authority, RedisWaitingRoom waitingRoom, OrderStreamReconciler reconciler,
+    SaleChanges changes, IOptions<FlashSaleRedisOptions> options, TimeProvider clock, ILogger<EngineLifetime> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!redisMode.Enabled)
-        {
-            return;
-        }
-        var authority = (RedisStockAuthority)services.GetRequiredKeyedService<IStockAuthority>(EngineSetup.DecidingAuthority);
-        var waitingRoom = services.GetRequiredService<RedisWaitingRoom>();
-        var reconciler = services.GetRequiredService<OrderStreamReconciler>();
+        var settings = options.Value;
         var scriptsLoaded = false;
-        using var timer = new PeriodicTimer(options.Value.ReconcileInterval, clock);
+        using var timer = new PeriodicTimer(settings.ReconcileInterval, clock);
         do
         {
             try
@@ -44,6 +39,14 @@ public sealed class EngineLifetime(IServiceProvider services, RedisMode redisMod
             catch (Exception e) when (e is RedisException or Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
             {
                 EngineLog.ReconcileFailed(logger, e);
+            }
+            try
+            {
+                await changes.ResyncAsync(settings.EndedSaleRetention, stoppingToken);
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                EngineLog.ResyncFailed(logger, e);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));

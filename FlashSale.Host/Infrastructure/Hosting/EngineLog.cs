@@ -11,6 +11,6 @@ internal static partial class EngineLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reconciling Redis order streams failed; retrying next period")]
     public static partial void ReconcileFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not prepare the stock authority for sale {SaleId}; it is prepared on first purchase")]
-    public static partial void PrepareFailed(ILogger logger, Guid saleId, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Re-syncing live sales from PostgreSQL failed; retrying next period")]
+    public static partial void ResyncFailed(ILogger logger, Exception exception);
 }

@@ -5,7 +5,6 @@ using FlashSale.Host.Catalog;
 using FlashSale.Host.Health;
 using FlashSale.Host.Infrastructure.Persistence;
 using FlashSale.Host.Infrastructure.Problems;
-using FlashSale.Host.Infrastructure.Redis;
 using FlashSale.Host.Infrastructure.Security;
 using FlashSale.Host.Infrastructure.Seeding;
 using FlashSale.Host.Infrastructure.Telemetry;
@@ -36,7 +35,6 @@ public static class HostSetup
         });
         services.AddFlashSaleProblems();
         services.AddFlashSalePersistence();
-        services.AddFlashSaleRedis();
         services.AddFlashSaleAuthentication();
         services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.Section);
         services.AddOptions<LoadTestingOptions>().BindConfiguration(LoadTestingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -46,7 +44,7 @@ public static class HostSetup
         services.AddSingleton<ProductStore>();
         services.AddSingleton<SaleStore>();
         services.AddSingleton<Seeder>();
-        services.AddFlashSaleEngine();
+        services.AddFlashSaleEngine(builder.Configuration);
         services.AddFlashSaleRealtime();
         services.AddFlashSaleTelemetry(builder.Configuration);
 

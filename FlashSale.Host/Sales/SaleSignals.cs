@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
 
-namespace FlashSale.Host.Realtime;
+namespace FlashSale.Host.Sales;
 
 /// <summary>
-/// Per-sale "something changed" flags the coalescing publisher reads and clears every tick. Marking costs a
-/// dictionary read and an atomic OR; it is done once per purchase batch, not per request.
+/// Per-sale "something changed" flags the live publisher reads and clears every tick. The engine, the admission loop
+/// and sale changes raise them, so they live with the sale, below every feature that raises or reads them. Marking
+/// costs a dictionary read and an atomic OR; it is done once per purchase batch, not per request.
 /// </summary>
 public sealed class SaleSignals
 {
