@@ -36,4 +36,10 @@ public interface IDurableOrderSource
     /// not hold keeps epoch 0.
     /// </summary>
     Task<DurableSaleSnapshot> BeginRebuildAsync(Guid saleId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The sale's current definition, or null when the store has no such sale (or cannot say): what an authority installs
+    /// a sale from when something other than a purchase needs its state (a unit return that found none).
+    /// </summary>
+    Task<SaleDefinition?> ReadSaleAsync(Guid saleId, CancellationToken cancellationToken) => Task.FromResult<SaleDefinition?>(null);
 }

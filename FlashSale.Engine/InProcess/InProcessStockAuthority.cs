@@ -21,12 +21,25 @@ public sealed class InProcessStockAuthority : IStockAuthority
 {
     private readonly ConcurrentDictionary<Guid, SaleState> _sales = new();
     private readonly IDurableOrderSource? _durable;
+    private readonly OncePerSale _loadForReturns;
 
     /// <param name="durable">
     /// Rebuilds a sale from the durable orders on first use (after a restart). Without one a sale starts from its
     /// full stock, which is right only for a sale that has never sold on this database.
     /// </param>
-    public InProcessStockAuthority(IDurableOrderSource? durable = null) => _durable = durable;
+    public InProcessStockAuthority(IDurableOrderSource? durable = null)
+    {
+        _durable = durable;
+        _loadForReturns = new OncePerSale(LoadFromDurableAsync);
+    }
+
+    private async Task LoadFromDurableAsync(Guid saleId)
+    {
+        if (_durable is not null && await _durable.ReadSaleAsync(saleId, CancellationToken.None).ConfigureAwait(false) is { } sale)
+        {
+            await EnsureInitializedAsync(sale, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
 
     public async ValueTask EnsureInitializedAsync(SaleDefinition sale, CancellationToken cancellationToken)
     {
@@ -77,7 +90,21 @@ public sealed class InProcessStockAuthority : IStockAuthority
     public ValueTask<bool> ReturnUnitsAsync(Guid saleId, Guid orderId, Guid userId, int quantity, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(quantity, 1);
-        return new ValueTask<bool>(_sales.TryGetValue(saleId, out var state) && state.Return(orderId, userId, quantity));
+        return _sales.TryGetValue(saleId, out var state)
+            ? new ValueTask<bool>(state.Return(orderId, userId, quantity))
+            : ReturnToUnloadedAsync(saleId, orderId, userId, quantity, cancellationToken);
+    }
+
+    /// <summary>
+    /// The sale is not loaded: a first load may be reading the orders from before this one ended and would count its
+    /// units as held. Load it now (the order reads as ended, so the load counts the return) or, if the other load wins,
+    /// return on top of it.
+    /// </summary>
+    private async ValueTask<bool> ReturnToUnloadedAsync(Guid saleId, Guid orderId, Guid userId, int quantity, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        await _loadForReturns.RunAsync(saleId).ConfigureAwait(false);
+        return _sales.TryGetValue(saleId, out var state) && state.Return(orderId, userId, quantity);
     }
 
     /// <summary>Nothing to do: this authority keeps no log (its decisions never carry a position).</summary>

@@ -62,7 +62,7 @@ public sealed class PostgresSaleStateReader(NpgsqlDataSource dataSource) : IDura
         await using var command = _dataSource.CreateCommand(
             """
             select (sale_price * 100)::bigint, total_stock, per_user_limit, starts_at, ends_at,
-                   payment_window_seconds, waiting_room
+                   payment_window_seconds, waiting_room, version
             from flash_sales where id = $1
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = saleId });
@@ -79,7 +79,8 @@ public sealed class PostgresSaleStateReader(NpgsqlDataSource dataSource) : IDura
             new DateTimeOffset(reader.GetDateTime(3), TimeSpan.Zero),
             new DateTimeOffset(reader.GetDateTime(4), TimeSpan.Zero),
             reader.GetInt32(5),
-            reader.GetBoolean(6));
+            reader.GetBoolean(6),
+            reader.GetInt64(7));
     }
 
     private static DurableOrderStatus ParseStatus(string status) => status switch

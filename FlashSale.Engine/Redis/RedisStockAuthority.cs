@@ -28,6 +28,7 @@ public sealed class RedisStockAuthority : IStockAuthority
     private readonly RedisScript _install = new(LuaScripts.Install);
     private readonly RedisScript _return = new(LuaScripts.ReturnUnits);
     private readonly RedisScript _update = new(SaleMetaScripts.UpdateIfNotOlder);
+    private readonly OncePerSale _rebuildForReturns;
 
     public RedisStockAuthority(IConnectionMultiplexer redis, IDurableOrderSource durable, FlashSaleRedisOptions? options = null,
         TimeProvider? time = null)
@@ -37,6 +38,16 @@ public sealed class RedisStockAuthority : IStockAuthority
         _options = options ?? new FlashSaleRedisOptions();
         _time = time ?? TimeProvider.System;
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.EndedSaleRetention, TimeSpan.Zero);
+        _rebuildForReturns = new OncePerSale(RebuildFromDurableAsync);
+    }
+
+    /// <summary>Installs the sale from its durable definition, if the store has one (not tied to one caller's token: others wait for it).</summary>
+    private async Task RebuildFromDurableAsync(Guid saleId)
+    {
+        if (await _durable.ReadSaleAsync(saleId, CancellationToken.None).ConfigureAwait(false) is { } sale)
+        {
+            await EnsureInitializedAsync(sale, CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Loads every script on every connected primary (call once at start; NOSCRIPT reloads later).</summary>
@@ -220,11 +231,19 @@ public sealed class RedisStockAuthority : IStockAuthority
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(quantity, 1);
         cancellationToken.ThrowIfCancellationRequested();
-        var result = await _return.EvaluateAsync(_redis, KeysFor(saleId).ReturnKeys,
-            [RedisSaleKeys.Member(orderId), RedisSaleKeys.Member(userId), quantity]).ConfigureAwait(false);
-        // -1: Redis holds no state for the sale. Nothing to give back: the rebuild from PostgreSQL counts only
-        // reserved and paid orders, so an order already expired or cancelled there is not held after it.
-        return (long)result == 1;
+        RedisValue[] args = [RedisSaleKeys.Member(orderId), RedisSaleKeys.Member(userId), quantity];
+        var result = (long)await _return.EvaluateAsync(_redis, KeysFor(saleId).ReturnKeys, args).ConfigureAwait(false);
+        if (result == -1)
+        {
+            // Redis holds no state for the sale. A rebuild may be under way that read PostgreSQL before this order ended
+            // and would install its units as held, after this return found nothing to give back: lost units. Rebuild
+            // now (it reads the order as ended, so it counts the return itself) or, if another rebuild wins, apply the
+            // return on top of it; either way the units are back before the caller records the return.
+            await _rebuildForReturns.RunAsync(saleId).ConfigureAwait(false);
+            result = (long)await _return.EvaluateAsync(_redis, KeysFor(saleId).ReturnKeys, args).ConfigureAwait(false);
+        }
+        // Still -1: the sale is past its retention (nothing can be bought any more) or gone from PostgreSQL.
+        return result == 1;
     }
 
     public async ValueTask<int?> GetRemainingStockAsync(Guid saleId, CancellationToken cancellationToken)
