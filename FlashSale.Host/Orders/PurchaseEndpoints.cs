@@ -24,7 +24,7 @@ public static class PurchaseEndpoints
     /// </summary>
     public static async Task<Results<Created<OrderResponse>, ValidationProblem, ProblemHttpResult>> Purchase(
         PurchaseBody body, [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey, ClaimsPrincipal principal,
-        SaleDefinitions definitions, SaleEngineRegistry engines, HttpContext http, CancellationToken cancellationToken)
+        SaleDefinitions definitions, SaleEngineRegistry engines, OrderStore orders, HttpContext http, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         errors.Check(body.FlashSaleId is { } id && id != Guid.Empty, "flashSaleId", "The flash sale id is required.");
@@ -45,6 +45,14 @@ public static class PurchaseEndpoints
         var request = new PurchaseRequest(sale.SaleId, userId, body.Quantity!.Value, idempotencyKey!, Guid.CreateVersion7());
         // The shopper hanging up does not cancel a decision already queued: the engine answers it either way.
         var decision = await engines.SubmitAsync(sale, request, CancellationToken.None);
+        if (decision is { Status: PurchaseStatus.Accepted, Replayed: true }
+            && await orders.FindAsync(decision.OrderId, CancellationToken.None) is { } order && order.UserId == userId && order.Status != OrderStatus.Reserved)
+        {
+            // A retry of a key that already made an order answers the order as it is now (paid, cancelled, expired),
+            // not "reserved" as it was when it was made. Replays are rare, so the one read costs nothing that matters;
+            // a still reserved order keeps the answer built from the decision, byte for byte the first one.
+            return TypedResults.Created($"/api/v1/orders/{order.Id}", OrderResponse.From(order));
+        }
         return ToResult(decision, sale, userId, http);
     }
 
