@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using FlashSale.Host.Sales;
+using FlashSale.Host.WaitingRoom;
 
 namespace FlashSale.Host.Realtime;
 
@@ -10,7 +11,7 @@ namespace FlashSale.Host.Realtime;
 /// socket gets it at once on this thread, a busy one queues it (see <see cref="LiveConnection"/>), so fan-out never
 /// waits on a socket.
 /// </summary>
-public sealed class RealtimeHub(SaleSignals signals)
+public sealed class RealtimeHub(SaleSignals signals) : ILineFollowers
 {
     private readonly ConcurrentDictionary<Guid, SaleTopic> _topics = new();
     private readonly ConcurrentDictionary<LiveConnection, byte> _connections = new();

@@ -17,6 +17,7 @@ public static class RealtimeSetup
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(WaitingRoomJsonContext.Default));
 
         services.AddSingleton<RealtimeHub>();
+        services.AddSingleton<ILineFollowers>(sp => sp.GetRequiredService<RealtimeHub>());
         services.AddSingleton<SocketTokens>();
         services.AddFlashSaleSocketSecurity();
         services.AddSingleton<WaitingRoomCatalog>();

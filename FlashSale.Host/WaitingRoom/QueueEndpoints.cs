@@ -3,9 +3,9 @@ using FlashSale.Engine.Core;
 using FlashSale.Engine.Redis;
 using FlashSale.Host.Infrastructure.Problems;
 using FlashSale.Host.Infrastructure.Security;
-using FlashSale.Host.Realtime;
 using FlashSale.Host.Sales;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace FlashSale.Host.WaitingRoom;
 
@@ -46,25 +46,33 @@ public static class WaitingRoomProblems
     public const string WaitingRoomUnavailable = Base + "waiting-room-unavailable";
 }
 
+/// <summary>
+/// What the line's endpoints use. <see cref="Desk"/> exists only on the Redis purchase path: a single host offers no
+/// waiting room, and its absence is how an endpoint knows.
+/// </summary>
+public sealed record LineServices(SaleDefinitions Definitions, WaitingRoomCatalog Catalog, IStockAuthority Authority, ILineFollowers Followers,
+    TimeProvider Clock, [FromServices] LineDesk? Desk = null);
+
 public static class QueueEndpoints
 {
     public static IEndpointRouteBuilder MapWaitingRoom(this IEndpointRouteBuilder routes)
     {
         var queue = routes.MapGroup("/api/v1/flash-sales/{id:guid}/queue").WithTags("Waiting room").RequireAuthorization()
             .RequireRateLimiting(RateLimitPolicies.Shopper);
-        queue.MapPost("/", (Guid id, HttpContext http, IServiceProvider services, SaleDefinitions definitions, WaitingRoomCatalog catalog,
-            TimeProvider clock, CancellationToken ct) => PlaceAsync(id, http, join: true, services, definitions, catalog, clock, ct));
-        queue.MapGet("/me", (Guid id, HttpContext http, IServiceProvider services, SaleDefinitions definitions, WaitingRoomCatalog catalog,
-            TimeProvider clock, CancellationToken ct) => PlaceAsync(id, http, join: false, services, definitions, catalog, clock, ct));
+        queue.MapPost("/", (Guid id, HttpContext http, [AsParameters] LineServices services, CancellationToken ct) =>
+            PlaceAsync(id, http, join: true, services, ct));
+        queue.MapGet("/me", (Guid id, HttpContext http, [AsParameters] LineServices services, CancellationToken ct) =>
+            PlaceAsync(id, http, join: false, services, ct));
         return routes;
     }
 
     /// <summary>Joins (idempotent: one live ticket per shopper) or reads the shopper's place.</summary>
     public static async Task<Results<Ok<QueueResponse>, ProblemHttpResult>> PlaceAsync(Guid id, HttpContext http, bool join,
-        IServiceProvider services, SaleDefinitions definitions, WaitingRoomCatalog catalog, TimeProvider clock, CancellationToken cancellationToken)
+        LineServices services, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(http);
+        var (definitions, catalog, clock, desk) = (services.Definitions, services.Catalog, services.Clock, services.Desk);
         var sale = await definitions.FindAsync(id, cancellationToken);
         if (sale is null)
         {
@@ -74,7 +82,6 @@ public static class QueueEndpoints
         {
             return NoWaitingRoom();
         }
-        var desk = services.GetService<LineDesk>();
         if (desk is null)
         {
             return Problems.Of(StatusCodes.Status501NotImplemented, WaitingRoomProblems.WaitingRoomUnavailable,
@@ -96,7 +103,7 @@ public static class QueueEndpoints
             if (place.Outcome == QueueOutcome.NoSaleState)
             {
                 // Redis lost the sale (or never saw it): install it from PostgreSQL, as the first purchase would.
-                await services.GetRequiredService<IStockAuthority>().EnsureInitializedAsync(sale, cancellationToken);
+                await services.Authority.EnsureInitializedAsync(sale, cancellationToken);
                 place = await desk.PlaceAsync(id, userId, join);
             }
         }
@@ -129,7 +136,7 @@ public static class QueueEndpoints
         var eta = (int)Math.Min(int.MaxValue, (position + rate - 1) / rate);
         // A shopper whose socket here follows the sale hears the line from its frames: no polling at all. Others poll
         // about four times before the turn comes, never more than once a second nor less than every 10 s.
-        int? pollAfter = services.GetRequiredService<RealtimeHub>().IsFollowing(id, userId) ? null
+        int? pollAfter = services.Followers.IsFollowing(id, userId) ? null
             : place.Admitted ? 5_000 : (int)Math.Clamp(eta * 250L, 1_000, 10_000);
         return TypedResults.Ok(new QueueResponse(place.Ticket, position, place.AdmittedThrough, place.Admitted,
             place.Admitted ? DateTimeOffset.FromUnixTimeMilliseconds(place.AdmittedUntilUnixMs).UtcDateTime : null,
