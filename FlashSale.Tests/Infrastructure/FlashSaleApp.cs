@@ -103,11 +103,14 @@ public class FlashSaleApp : WebApplicationFactory<Program>, IAsyncLifetime
             settings[key] = value;
         }
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(settings));
-        // The purchase-path mode is read while services are registered, before the app configuration above is layered
-        // on; a host setting is visible by then.
-        if (settings.TryGetValue("PurchasePath:Mode", out var mode) && mode is not null)
+        // The purchase-path mode and whether Redis is configured are read while services are registered, before the app
+        // configuration above is layered on; a host setting is visible by then.
+        foreach (var key in (string[])["PurchasePath:Mode", "ConnectionStrings:Redis"])
         {
-            builder.UseSetting("PurchasePath:Mode", mode);
+            if (settings.TryGetValue(key, out var value) && value is not null)
+            {
+                builder.UseSetting(key, value);
+            }
         }
     }
 

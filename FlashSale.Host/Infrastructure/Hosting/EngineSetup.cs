@@ -28,8 +28,14 @@ public static class EngineSetup
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<PurchasePathOptions>().BindConfiguration(PurchasePathOptions.Section)
             .Validate<IConfiguration>(PurchasePathOptions.FitsConnectionStrings, PurchasePathOptions.MismatchMessage).ValidateOnStart();
+        var mode = PurchasePathOptions.ModeOf(configuration);
+        if (!PurchasePathOptions.FitsConnectionStrings(new PurchasePathOptions { Mode = mode }, configuration))
+        {
+            // Refused while the host is composed, before anything starts: a mode that does not fit is never half-built.
+            throw new InvalidOperationException(PurchasePathOptions.MismatchMessage);
+        }
         services.AddPurchasePathCommon();
-        return PurchasePathOptions.ModeOf(configuration) == PurchasePathMode.SingleHost
+        return mode == PurchasePathMode.SingleHost
             ? services.AddSingleHostPurchasePath()
             : services.AddRedisPurchasePath();
     }
