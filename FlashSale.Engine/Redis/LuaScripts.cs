@@ -105,7 +105,7 @@ internal static class LuaScripts
     /// live sale is never reset by a host starting or an admin edit.
     /// KEYS: 1 meta, 2 stock, 3 users, 4 idem, 5 returned.
     /// ARGV (<see cref="InstallArgs"/>): price, starts, ends, limit, total, pw, wr, stock, user count, idem count,
-    /// returned count, epoch, version, then user/units pairs, idem field/outcome pairs, returned order ids.
+    /// returned count, epoch, then user/units pairs, idem field/outcome pairs, returned order ids.
     /// Reply: 1 installed, 0 a state of this epoch or a newer one is present.
     /// </summary>
     public static readonly string Install = $$"""
@@ -132,8 +132,7 @@ internal static class LuaScripts
         put('SADD', KEYS[5], first + users + idem, returned)
         redis.call('HSET', KEYS[1], 'price', ARGV[{{InstallArgs.Price + 1}}], 'starts', ARGV[{{InstallArgs.Starts + 1}}],
           'ends', ARGV[{{InstallArgs.Ends + 1}}], 'limit', ARGV[{{InstallArgs.Limit + 1}}], 'total', ARGV[{{InstallArgs.Total + 1}}],
-          'pw', ARGV[{{InstallArgs.PaymentWindow + 1}}], 'wr', ARGV[{{InstallArgs.WaitingRoom + 1}}], 'epoch', ARGV[{{InstallArgs.Epoch + 1}}],
-          'ver', ARGV[{{InstallArgs.Version + 1}}])
+          'pw', ARGV[{{InstallArgs.PaymentWindow + 1}}], 'wr', ARGV[{{InstallArgs.WaitingRoom + 1}}], 'epoch', ARGV[{{InstallArgs.Epoch + 1}}])
         return 1
         """;
 

@@ -119,13 +119,9 @@ public sealed class RedisStockAuthority : IStockAuthority
 
         var args = InstallArgs.Build(sale, Math.Max(0, sale.TotalStock - held), users, idempotency, returned, durable.Epoch);
         cancellationToken.ThrowIfCancellationRequested();
-        // The install writes the definition's version with it, so a state never exists without one. When another
-        // host's state of this epoch or a newer one was there first, it keeps its counts; only a newer definition than
-        // the one it holds is applied to it.
-        if ((long)await _install.EvaluateAsync(_redis, keys.InstallKeys, args).ConfigureAwait(false) == 0)
-        {
-            await UpdateSaleAsync(sale, cancellationToken).ConfigureAwait(false);
-        }
+        await _install.EvaluateAsync(_redis, keys.InstallKeys, args).ConfigureAwait(false);
+        // The install writes no version; stamp this definition's (a newer one applied meanwhile stays).
+        await UpdateSaleAsync(sale, cancellationToken).ConfigureAwait(false);
         await db.SetAddAsync(_options.SalesSetKey, member).ConfigureAwait(false);
     }
 

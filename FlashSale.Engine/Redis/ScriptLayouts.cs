@@ -46,9 +46,8 @@ internal static class InstallArgs
     public const int IdempotencyCount = 9;
     public const int ReturnedCount = 10;
     public const int Epoch = 11;
-    public const int Version = 12;
     /// <summary>Values before the variable part.</summary>
-    public const int Header = 13;
+    public const int Header = 12;
 
     /// <summary>The arguments that install <paramref name="sale"/> with this state, built under <paramref name="epoch"/>.</summary>
     public static RedisValue[] Build(
@@ -72,7 +71,6 @@ internal static class InstallArgs
         args[IdempotencyCount] = idempotency.Count;
         args[ReturnedCount] = returned.Count;
         args[Epoch] = epoch;
-        args[Version] = sale.Version;
         var i = Header;
         foreach (var (user, units) in users)
         {
