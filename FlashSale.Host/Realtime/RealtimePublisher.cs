@@ -129,7 +129,8 @@ public sealed partial class RealtimePublisher(
         if (snap.WaitingRoom && ((what & SaleSignals.Queue) != 0 || snap.StatusChanged || lastThrough != snap.AdmittedThrough))
         {
             var room = await catalog.GetAsync(saleId, cancellationToken);
-            await PublishAsync(LiveFrames.Queue(saleId, snap.Sequence, snap.AdmittedThrough, room?.RatePerSecond ?? 0, now));
+            await PublishAsync(LiveFrames.Queue(saleId, snap.Sequence, snap.AdmittedThrough, room?.RatePerSecond ?? 0, now,
+                snap.Returning, snap.AbsentAhead));
         }
     }
 
