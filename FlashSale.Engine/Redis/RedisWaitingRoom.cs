@@ -137,7 +137,10 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
     /// <summary>
     /// Advances the sale's line once, if this <paramref name="owner"/> holds (or takes) the sale's lease.
     /// </summary>
+    /// <param name="saleId">The sale whose line steps.</param>
     /// <param name="owner">A string unique to this host process.</param>
+    /// <param name="nowUnixMs">The host's clock (TimeProvider), in Unix milliseconds: paces the rate credit only.</param>
+    /// <param name="policy">The sale's rate and window and the host's presence, lease and step settings.</param>
     public async Task<AdmissionStep> AdmitAsync(Guid saleId, string owner, long nowUnixMs, AdmissionPolicy policy)
     {
         var args = new RedisValue[AdmitLayout.Args];

@@ -1,6 +1,5 @@
 using FlashSale.Engine.Redis;
 using FlashSale.Tests.Redis;
-using StackExchange.Redis;
 
 namespace FlashSale.Tests.WaitingRoom;
 
