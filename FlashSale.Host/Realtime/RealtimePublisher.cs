@@ -1,4 +1,3 @@
-using FlashSale.Engine.Redis;
 using FlashSale.Host.Infrastructure.Events;
 using FlashSale.Host.Sales;
 using FlashSale.Host.WaitingRoom;
