@@ -11,6 +11,7 @@ using StackExchange.Redis;
 
 namespace FlashSale.Tests.WaitingRoom;
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class WaitingRoomTests(FastLiveApp app) : IClassFixture<FastLiveApp>
 {
     [Fact]
