@@ -130,7 +130,8 @@ public sealed partial class RealtimePublisher(
         if (snap.WaitingRoom && ((what & SaleSignals.Queue) != 0 || snap.StatusChanged || lastThrough != snap.AdmittedThrough))
         {
             var room = await catalog.GetAsync(saleId, cancellationToken);
-            messages.Add(LiveFrames.Queue(saleId, snap.Sequence, snap.AdmittedThrough, room?.RatePerSecond ?? 0, now));
+            messages.Add(LiveFrames.Queue(saleId, snap.Sequence, snap.AdmittedThrough, room?.RatePerSecond ?? 0, now,
+                snap.Returning, snap.AbsentAhead));
         }
         // One message for what this tick has of the sale: every socket gets it in one write (RealtimeHub.Deliver).
         switch (messages.Count)
