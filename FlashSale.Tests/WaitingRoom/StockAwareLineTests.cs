@@ -6,6 +6,7 @@ using FlashSale.Tests.Infrastructure;
 namespace FlashSale.Tests.WaitingRoom;
 
 /// <summary>A line that knows what is left: sold out refuses new places, returned units resume the line in ticket order.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class StockAwareLineTests(FastLiveApp app) : IClassFixture<FastLiveApp>
 {
     [Fact]
