@@ -38,13 +38,37 @@ public static class LiveFrames
             w.WriteNumber("sentAt"u8, sentAt);
         });
 
-    public static byte[] Queue(Guid saleId, long seq, long admittedThrough, int ratePerSecond, long sentAt) =>
+    /// <summary>
+    /// The line moved. <paramref name="returning"/> skipped shoppers who came back are admitted first (ahead of every
+    /// waiting ticket); <paramref name="absentAhead"/> holds flattened (ticket, absent tickets after
+    /// <paramref name="admittedThrough"/> up to it) pairs, written as <c>[[ticket, absent], …]</c> only while
+    /// someone is away: a screen holding ticket T counts <c>T − admittedThrough − absent(at the last pair below T) +
+    /// returning</c> present shoppers ahead, without asking the server.
+    /// </summary>
+    public static byte[] Queue(Guid saleId, long seq, long admittedThrough, int ratePerSecond, long sentAt, long returning = 0,
+        long[]? absentAhead = null) =>
         Build(saleId, FrameKind.Queue, seq, admittedThrough, w =>
         {
             w.WriteString("type"u8, "queue"u8);
             w.WriteString("saleId"u8, saleId);
             w.WriteNumber("admittedThrough"u8, admittedThrough);
             w.WriteNumber("ratePerSecond"u8, ratePerSecond);
+            if (returning > 0)
+            {
+                w.WriteNumber("returning"u8, returning);
+            }
+            if (absentAhead is { Length: > 0 })
+            {
+                w.WriteStartArray("absentAhead"u8);
+                for (var i = 0; i + 1 < absentAhead.Length; i += 2)
+                {
+                    w.WriteStartArray();
+                    w.WriteNumberValue(absentAhead[i]);
+                    w.WriteNumberValue(absentAhead[i + 1]);
+                    w.WriteEndArray();
+                }
+                w.WriteEndArray();
+            }
             w.WriteNumber("sentAt"u8, sentAt);
         });
 
@@ -82,6 +106,56 @@ public static class LiveFrames
     }
 
     public static readonly byte[] Pong = """{"type":"pong"}"""u8.ToArray();
+
+    /// <summary>The first byte of a bundle: never the first byte of a sale id (a hexadecimal digit).</summary>
+    public const byte BundleMarker = (byte)'*';
+
+    /// <summary>
+    /// Several relay messages of one sale as one: <c>*</c>, then for each <c>&lt;length&gt;|&lt;message&gt;</c>. What one
+    /// publisher tick has for a sale (stock, status and line at once) travels and is delivered together: every socket
+    /// gets all of it in one go, so its frames leave in one write to the network rather than one each.
+    /// </summary>
+    public static byte[] Bundle(IReadOnlyList<byte[]> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var buffer = new ArrayBufferWriter<byte>(1 + messages.Sum(m => m.Length + 8));
+        buffer.Write([BundleMarker]);
+        foreach (var message in messages)
+        {
+            var digits = buffer.GetSpan(11);
+            Utf8Formatter.TryFormat(message.Length, digits, out var written);
+            digits[written] = (byte)'|';
+            buffer.Advance(written + 1);
+            buffer.Write(message);
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Splits a bundle into its relay messages; false (and nothing added) when it is not a well-formed bundle.</summary>
+    public static bool TryUnbundle(ReadOnlyMemory<byte> message, List<ReadOnlyMemory<byte>> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        var span = message.Span;
+        if (span.IsEmpty || span[0] != BundleMarker)
+        {
+            return false;
+        }
+        var start = parts.Count;
+        var at = 1;
+        while (at < span.Length)
+        {
+            if (!Utf8Parser.TryParse(span[at..], out int length, out var used) || length <= 0
+                || at + used >= span.Length || span[at + used] != (byte)'|' || length > span.Length - (at + used + 1))
+            {
+                parts.RemoveRange(start, parts.Count - start);
+                return false;
+            }
+            at += used + 1;
+            parts.Add(message.Slice(at, length));
+            at += length;
+        }
+        return parts.Count > start;
+    }
 
     /// <summary>Splits a relay message; false when it is not one.</summary>
     public static bool TryParse(ReadOnlyMemory<byte> message, out Guid saleId, out FrameKind kind, out long seq, out long value,

@@ -63,6 +63,7 @@ internal static class OptionsBinder
             Poisson = t.Flag("poisson"),
             WriteReports = !t.Flag("no-report"),
             Audit = !t.Flag("no-audit"),
+            Pay = t.Flag("pay"),
             Plain = t.Flag("plain"),
             Quiet = t.Flag("quiet"),
             Thresholds = t.Values("threshold"),
@@ -140,7 +141,7 @@ internal static class OptionsBinder
     /// <summary>The options as name/value pairs for the reports (the admin password is never written).</summary>
     public static IReadOnlyDictionary<string, string> Describe(LoadOptions o)
     {
-        string I(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+        static string I(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
         var d = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["scenario"] = o.Scenario,

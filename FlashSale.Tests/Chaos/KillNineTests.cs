@@ -5,7 +5,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
 using FlashSale.Tests.Infrastructure;
-using FlashSale.Tests.Purchases;
 using StackExchange.Redis;
 using Xunit.Abstractions;
 
@@ -16,6 +15,7 @@ namespace FlashSale.Tests.Chaos;
 /// and started again. Nothing confirmed may be lost and nothing may be oversold: afterwards PostgreSQL holds exactly
 /// the orders Redis accepted, and every 201 any shopper saw is among them.
 /// </summary>
+[Trait("Category", TestCategory.Chaos)]
 [Collection(ChaosTests.Name)]
 public sealed class KillNineTests(TestDatabase database, ITestOutputHelper output) : IClassFixture<TestDatabase>
 {

@@ -1,16 +1,15 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
 using FlashSale.Engine.Redis;
 using FlashSale.Tests.Purchases;
-using StackExchange.Redis;
 using Xunit.Abstractions;
 
 namespace FlashSale.Tests.Cluster;
 
+[Trait("Category", TestCategory.Chaos)]
 public sealed class ClusterFailoverTests(ThreeHostsOnReplicatedCluster cluster, ITestOutputHelper output) : IClassFixture<ThreeHostsOnReplicatedCluster>
 {
     [Fact]

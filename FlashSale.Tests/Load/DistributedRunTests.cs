@@ -8,7 +8,6 @@ using FlashSale.Tests.Infrastructure;
 using HdrHistogram;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -18,6 +17,7 @@ namespace FlashSale.Tests.Load;
 /// A run spread over two workers that coordinate through the test Redis (a key prefix of their own): the merged
 /// report's totals are the sum of the workers', and the audit of the merged purchases holds.
 /// </summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class DistributedRunTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "flashsale-dist-" + Guid.NewGuid().ToString("N"));
