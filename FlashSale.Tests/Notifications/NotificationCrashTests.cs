@@ -14,6 +14,7 @@ namespace FlashSale.Tests.Notifications;
 /// restart, once. The outbox row committed with the order; the mail server is down until the host is dead, so the
 /// only way the email can arrive is the restarted host finding the row.
 /// </summary>
+[Trait("Category", TestCategory.Chaos)]
 [Collection(ChaosTests.Name)]
 public sealed class NotificationCrashTests(TestDatabase database) : IClassFixture<TestDatabase>
 {

@@ -14,6 +14,7 @@ namespace FlashSale.Tests.Notifications;
 /// kind the shopper turned off is never sent; the one-click unsubscribe works without signing in and only with its
 /// signature; nobody sees another shopper's notifications.
 /// </summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class NotificationEmailTests(MailApp app) : IClassFixture<MailApp>
 {
     private const string GoodCard = "4242424242424242";

@@ -18,6 +18,7 @@ namespace FlashSale.Tests.Notifications;
 /// scheduler) as one email and a live <c>reminder</c> frame; a price drop tells them too; the endpoints refuse with
 /// problem+json and each shopper sees only their own reminder.
 /// </summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class ReminderTests(MailApp app) : IClassFixture<MailApp>
 {
     private static readonly TimeSpan Lead = TimeSpan.FromMinutes(5); // Notify:LeadMinutes' default
@@ -130,6 +131,7 @@ public sealed class PacedMailApp : MailApp
 }
 
 /// <summary>Issue 16: many reminders are queued in one statement and sent paced, while the host keeps answering.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class ReminderPacingTests(PacedMailApp app) : IClassFixture<PacedMailApp>
 {
     [Fact]

@@ -5,6 +5,7 @@ using FlashSale.Tests.Infrastructure;
 namespace FlashSale.Tests.Notifications;
 
 /// <summary>Issue 16: an SMTP server that refuses for a while gets the mail later, once.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class SmtpRefusalTests(MailApp app) : IClassFixture<MailApp>
 {
     [Fact]
@@ -25,6 +26,7 @@ public sealed class SmtpRefusalTests(MailApp app) : IClassFixture<MailApp>
 }
 
 /// <summary>Issue 16: after N failed sends a message is dead, listed for the admin, and can be put back.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class DeadLetterTests(ImpatientMailApp app) : IClassFixture<ImpatientMailApp>
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace FlashSale.Tests.Postgres;
 /// Issue 16: the journal writes each new order's "reserved" outbox row in the commit of the order, by both of its
 /// ways (direct COPY and the staging insert), never a second one for a replayed order, and none when switched off.
 /// </summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class JournalNoticeTests(TestDatabase database) : IClassFixture<TestDatabase>
 {
     private async Task<List<(string Kind, Guid UserId, Guid SubjectId, string State)>> NoticesAsync(Guid saleId)
