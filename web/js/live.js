@@ -7,6 +7,13 @@ const sales = new Map();     // saleId -> sale as the API returns it (patched by
 const queues = new Map();    // saleId -> { ticket, admittedThrough, ratePerSecond, admitted, admittedSeenAt, ... }
 const watchers = new Map();  // saleId -> Set<fn(sale, queue)>
 const stateListeners = new Set();
+const reminderListeners = new Set();
+
+/** Calls fn(frame) for every `reminder` frame (a sale this shopper asked about opens soon) until the returned function is called. */
+export function onReminder(fn) {
+  reminderListeners.add(fn);
+  return () => reminderListeners.delete(fn);
+}
 
 export const getSale = (id) => sales.get(id);
 export const getQueue = (id) => queues.get(id);
@@ -222,6 +229,9 @@ function handleFrame(frame) {
         putQueue(id, { admittedThrough: frame.admittedThrough, ratePerSecond: frame.ratePerSecond,
           returning: frame.returning || 0, absentAhead: frame.absentAhead || [] }, true);
       }
+      break;
+    case 'reminder':
+      for (const fn of [...reminderListeners]) fn(frame);
       break;
     case 'error':
       console.warn('FlashSale live error', frame);
