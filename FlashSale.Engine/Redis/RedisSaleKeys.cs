@@ -66,6 +66,7 @@ public sealed class RedisSaleKeys
         TouchKeys = [Queue, Tickets, Seen, Absent, Back];
         AdmitKeys = [Meta, Stock, Queue, Line, Admitted, Lease, Tickets, Seen, Absent, Back];
         SnapshotKeys = [Meta, Stock, Queue, Absent, Back];
+        StatsKeys = [Meta, Stock, Queue, Admitted, Absent, Back, Users];
         DecideKeys = [Meta, Stock, Users, Idempotency, Orders, Admitted];
         InstallKeys = [Meta, Stock, Users, Idempotency, Returned];
         ReturnKeys = [Meta, Stock, Users, Returned];
@@ -117,6 +118,8 @@ public sealed class RedisSaleKeys
     internal RedisKey[] AdmitKeys { get; }
 
     internal RedisKey[] SnapshotKeys { get; }
+
+    internal RedisKey[] StatsKeys { get; }
 
     internal RedisKey[] DecideKeys { get; }
 

@@ -44,6 +44,15 @@ public readonly record struct AdmissionPolicy(int RatePerSecond, long WindowMs, 
     long PresenceMs, long AbandonMs);
 
 /// <summary>
+/// A line's raw figures (<see cref="RedisWaitingRoom.StatsAsync"/>): tickets issued, how far the line moved, whether
+/// it is paused, places abandoned, admissions made in all, absent places still ahead of the line and skipped ones behind
+/// it, skipped shoppers who came back, live admissions, shoppers holding units, the sale's total and remaining stock,
+/// its opening and Redis' clock (unix ms).
+/// </summary>
+public readonly record struct LineStats(long Issued, long AdmittedThrough, bool Paused, long Abandoned, long AdmittedTotal, long AbsentWaiting,
+    long Skipped, long Returning, long LiveAdmissions, long Buyers, long TotalStock, long RemainingStock, long StartsUnixMs, long NowUnixMs);
+
+/// <summary>
 /// What live frames show about a sale, read atomically; <see cref="Sequence"/> orders snapshots across hosts.
 /// <see cref="Returning"/> counts skipped shoppers who came back (admitted first); <see cref="AbsentAhead"/> holds
 /// (ticket, absent tickets after <see cref="AdmittedThrough"/> up to it) pairs, flattened, empty while nobody is away.
@@ -66,6 +75,7 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
     private readonly RedisScript _admit = new(WaitingRoomScripts.Admit);
     private readonly RedisScript _snapshot = new(WaitingRoomScripts.Snapshot);
     private readonly RedisScript _touch = new(WaitingRoomScripts.Touch);
+    private readonly RedisScript _stats = new(WaitingRoomScripts.Stats);
 
     public async Task LoadScriptsAsync()
     {
@@ -73,6 +83,32 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
         await _admit.LoadAsync(_redis).ConfigureAwait(false);
         await _snapshot.LoadAsync(_redis).ConfigureAwait(false);
         await _touch.LoadAsync(_redis).ConfigureAwait(false);
+        await _stats.LoadAsync(_redis).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stops (<paramref name="paused"/>) or resumes admission of the sale's line: the lease holder's next step reads it,
+    /// whichever host it is. Admitted shoppers keep their windows and buy as before.
+    /// </summary>
+    public async Task SetPausedAsync(Guid saleId, bool paused)
+    {
+        var db = _redis.GetDatabase();
+        var queue = KeysFor(saleId).Queue;
+        _ = paused ? await db.HashSetAsync(queue, "paused", "1").ConfigureAwait(false) : await db.HashDeleteAsync(queue, "paused").ConfigureAwait(false);
+    }
+
+    /// <summary>The operator's figures of the sale's line, or null when Redis holds no state for it.</summary>
+    public async Task<LineStats?> StatsAsync(Guid saleId)
+    {
+        var r = await _stats.EvaluateAsync(_redis, KeysFor(saleId).StatsKeys, []).ConfigureAwait(false);
+        if ((long)r[0] == StatsLayout.NoState)
+        {
+            return null;
+        }
+        return new LineStats((long)r[StatsLayout.Issued], (long)r[StatsLayout.Through], (long)r[StatsLayout.Paused] == 1,
+            (long)r[StatsLayout.Abandoned], (long)r[StatsLayout.AdmittedTotal], (long)r[StatsLayout.AbsentWaiting], (long)r[StatsLayout.Skipped],
+            (long)r[StatsLayout.Returning], (long)r[StatsLayout.LiveAdmissions], (long)r[StatsLayout.Buyers], (long)r[StatsLayout.Total],
+            (long)r[StatsLayout.Stock], (long)r[StatsLayout.Starts], (long)r[StatsLayout.Now]);
     }
 
     /// <summary>

@@ -82,3 +82,24 @@ internal static class SnapshotLayout
 
     public const long NoState = -1;
 }
+
+/// <summary>The reply layout of <see cref="WaitingRoomScripts.Stats"/>, owned here once (0-based offsets; the script adds 1).</summary>
+internal static class StatsLayout
+{
+    public const int Issued = 0;
+    public const int Through = 1;
+    public const int Paused = 2;
+    public const int Abandoned = 3;
+    public const int AdmittedTotal = 4;
+    public const int AbsentWaiting = 5;
+    public const int Skipped = 6;
+    public const int Returning = 7;
+    public const int LiveAdmissions = 8;
+    public const int Buyers = 9;
+    public const int Total = 10;
+    public const int Stock = 11;
+    public const int Starts = 12;
+    public const int Now = 13;
+
+    public const long NoState = -1;
+}

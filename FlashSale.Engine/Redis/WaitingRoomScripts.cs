@@ -222,6 +222,7 @@ internal static class WaitingRoomScripts
           end
           credit = credit - n
           live = live + n
+          if n > 0 then redis.call('HINCRBY', KEYS[3], 'admittedTotal', n) end
         end
         redis.call('HSET', KEYS[3], 'through', through, 'at', nowstr, 'credit', string.format('%.4f', credit), 'cut', string.format('%.0f', cut))
         local out = {}
@@ -231,6 +232,37 @@ internal static class WaitingRoomScripts
         out[{{AdmitLayout.Stock + 1}}] = stock
         out[{{AdmitLayout.AdmittedNow + 1}}] = n
         out[{{AdmitLayout.Changed + 1}}] = changed
+        return out
+        """;
+
+    /// <summary>
+    /// The operator's view of a line, read atomically.
+    /// KEYS: 1 meta, 2 stock, 3 queue, 4 admitted, 5 absent, 6 back, 7 users.
+    /// Reply (<see cref="StatsLayout"/>): {-1} no sale state; otherwise the figures <see cref="StatsLayout"/> names.
+    /// Absent places include abandoned tickets the line has not reached yet (they count as nobody there).
+    /// </summary>
+    public static readonly string Stats = $$"""
+        local m = redis.call('HMGET', KEYS[1], 'starts', 'total')
+        if not m[1] then return {{{StatsLayout.NoState}}} end
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local q = redis.call('HMGET', KEYS[3], 'issued', 'through', 'paused', 'abandoned', 'admittedTotal')
+        local through = tonumber(q[2] or '0')
+        local out = {}
+        out[{{StatsLayout.Issued + 1}}] = tonumber(q[1] or '0')
+        out[{{StatsLayout.Through + 1}}] = through
+        out[{{StatsLayout.Paused + 1}}] = (q[3] == '1') and 1 or 0
+        out[{{StatsLayout.Abandoned + 1}}] = tonumber(q[4] or '0')
+        out[{{StatsLayout.AdmittedTotal + 1}}] = tonumber(q[5] or '0')
+        out[{{StatsLayout.AbsentWaiting + 1}}] = redis.call('ZCOUNT', KEYS[5], '(' .. through, '+inf')
+        out[{{StatsLayout.Skipped + 1}}] = redis.call('ZCOUNT', KEYS[5], '-inf', through)
+        out[{{StatsLayout.Returning + 1}}] = redis.call('ZCARD', KEYS[6])
+        out[{{StatsLayout.LiveAdmissions + 1}}] = redis.call('ZCOUNT', KEYS[4], now, '+inf')
+        out[{{StatsLayout.Buyers + 1}}] = redis.call('HLEN', KEYS[7])
+        out[{{StatsLayout.Total + 1}}] = tonumber(m[2] or '0')
+        out[{{StatsLayout.Stock + 1}}] = tonumber(redis.call('GET', KEYS[2]) or '0')
+        out[{{StatsLayout.Starts + 1}}] = tonumber(m[1])
+        out[{{StatsLayout.Now + 1}}] = now
         return out
         """;
 

@@ -15,7 +15,11 @@ public static class RealtimeSetup
     {
         services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WaitingRoomOptions>().BindConfiguration(WaitingRoomOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(WaitingRoomJsonContext.Default));
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.TypeInfoResolverChain.Add(WaitingRoomJsonContext.Default);
+            json.SerializerOptions.TypeInfoResolverChain.Add(LineControlJsonContext.Default);
+        });
 
         services.AddSingleton<RealtimeHub>();
         services.AddSingleton<ILineFollowers>(sp => sp.GetRequiredService<RealtimeHub>());

@@ -129,6 +129,7 @@ public static class HostSetup
         app.MapPurchases();
         app.MapOrders();
         app.MapWaitingRoom();
+        app.MapLineControl();
         app.MapRealtime();
         app.MapNotifications();
         app.MapLoadTesting();
