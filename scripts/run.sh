@@ -5,8 +5,15 @@
 # e.g. scripts/run.sh --urls http://127.0.0.1:5080
 #
 #   scripts/run.sh --hosts N    N hosts on a local Redis Cluster behind nginx on :5000 instead (scripts/lib/many-hosts.sh)
+#
+# The mail the shop sends goes to a local smtp4dev inbox, http://127.0.0.1:5025 (scripts/lib/mail-inbox.sh;
+# FLASHSALE_MAIL=off, or your own Email__Smtp__Host, leaves it out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# shellcheck source=lib/mail-inbox.sh
+. scripts/lib/mail-inbox.sh
+start_mail_inbox
 
 if [ "${1:-}" = "--hosts" ]; then
   export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
@@ -37,6 +44,13 @@ host=(dotnet FlashSale.Host/bin/Release/net10.0/FlashSale.Host.dll)
 "${host[@]}" migrate
 "${host[@]}" seed
 urls="http://127.0.0.1:5000"
-for arg in "$@"; do [ "$arg" = "--urls" ] && urls=""; done
+public="$urls" previous=""
+for arg in "$@"; do
+  [ "$arg" = "--urls" ] && urls=""
+  [ "$previous" = "--urls" ] && public="${arg%%;*}"
+  previous="$arg"
+done
+# The links in the emails lead back to this page.
+export Email__PublicBaseUrl="${Email__PublicBaseUrl:-$public}"
 echo "FlashSale serving at ${urls:-the given --urls} (Ctrl+C to stop)"
 exec "${host[@]}" ${urls:+--urls "$urls"} "$@"
