@@ -11,8 +11,8 @@ namespace FlashSale.Tests.WaitingRoom;
 [Trait("Category", TestCategory.Integration)]
 public sealed class PresenceScriptTests(RedisConnection redis) : IClassFixture<RedisConnection>
 {
-    private const long PresenceMs = 300;
-    private const long AbandonMs = 2_000; // far enough above the presence timeout for a loaded machine's delays
+    private const long PresenceMs = 1_500; // generous: a loaded machine (load 9 on 2 cores) stretches every delay
+    private const long AbandonMs = 4_000;
 
     private static AdmissionPolicy Policy(int rate = 100) => new(rate, 60_000, 2, 5_000, 100, PresenceMs, AbandonMs);
 
@@ -50,6 +50,8 @@ public sealed class PresenceScriptTests(RedisConnection redis) : IClassFixture<R
             Assert.Equal(present.Length, await room.TouchAsync(saleId, present));
             await Task.Delay(50);
         }
+        // Seen just now, so a delayed step right after cannot count them away (a loaded machine stretches the delays).
+        Assert.Equal(present.Length, await room.TouchAsync(saleId, present));
     }
 
     [Fact]
@@ -70,7 +72,7 @@ public sealed class PresenceScriptTests(RedisConnection redis) : IClassFixture<R
         await redis.Database.HashDeleteAsync(keys.Queue, "paused");
         var step = await room.AdmitAsync(saleId, "host-a", Now + 1_000, Policy());
 
-        Assert.Equal(4, step.AdmittedNow);
+        Assert.True(step.AdmittedNow == 4, step.ToString());
         Assert.Equal(6, step.AdmittedThrough);
         foreach (var shopper in present)
         {
