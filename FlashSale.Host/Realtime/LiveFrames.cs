@@ -80,6 +80,13 @@ public static class LiveFrames
 
     public static readonly byte[] Pong = """{"type":"pong"}"""u8.ToArray();
 
+    /// <summary>The <c>sentAt</c> of a sale frame (its last field, Unix milliseconds), or 0 when it has none.</summary>
+    public static long SentAt(ReadOnlySpan<byte> frame)
+    {
+        var at = frame.LastIndexOf("\"sentAt\":"u8);
+        return at >= 0 && Utf8Parser.TryParse(frame[(at + 9)..], out long sentAt, out _) ? sentAt : 0;
+    }
+
     /// <summary>Splits a relay message; false when it is not one.</summary>
     public static bool TryParse(ReadOnlyMemory<byte> message, out Guid saleId, out FrameKind kind, out long seq, out long value,
         out ReadOnlyMemory<byte> frame)

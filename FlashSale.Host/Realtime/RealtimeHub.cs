@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
+using FlashSale.Host.Infrastructure.Telemetry;
 using FlashSale.Host.Sales;
 using FlashSale.Host.WaitingRoom;
 
@@ -11,7 +12,7 @@ namespace FlashSale.Host.Realtime;
 /// socket gets it at once on this thread, a busy one queues it (see <see cref="LiveConnection"/>), so fan-out never
 /// waits on a socket.
 /// </summary>
-public sealed class RealtimeHub(SaleSignals signals) : ILineFollowers
+public sealed class RealtimeHub(SaleSignals signals, TimeProvider? clock = null) : ILineFollowers
 {
     private readonly ConcurrentDictionary<Guid, SaleTopic> _topics = new();
     private readonly ConcurrentDictionary<LiveConnection, byte> _connections = new();
@@ -31,7 +32,13 @@ public sealed class RealtimeHub(SaleSignals signals) : ILineFollowers
     public (long? Stock, long? Through) LastValues(Guid saleId) =>
         _topics.TryGetValue(saleId, out var topic) ? topic.LastValues() : (null, null);
 
-    public void Register(LiveConnection connection) => _connections.TryAdd(connection, 0);
+    public void Register(LiveConnection connection)
+    {
+        if (_connections.TryAdd(connection, 0))
+        {
+            HostMetrics.SocketsOpen.Add(1);
+        }
+    }
 
     /// <summary>
     /// Whether the shopper follows the sale on a socket of this host: then the line's frames reach that shopper and
@@ -42,7 +49,10 @@ public sealed class RealtimeHub(SaleSignals signals) : ILineFollowers
     public void Unregister(LiveConnection connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        _connections.TryRemove(connection, out _);
+        if (_connections.TryRemove(connection, out _))
+        {
+            HostMetrics.SocketsOpen.Add(-1);
+        }
         foreach (var saleId in connection.Subscriptions)
         {
             if (_topics.TryGetValue(saleId, out var topic) && topic.Remove(connection))
@@ -117,6 +127,13 @@ public sealed class RealtimeHub(SaleSignals signals) : ILineFollowers
         foreach (var connection in subscribers)
         {
             connection.Deliver(saleId, kind, frame);
+        }
+        if (HostMetrics.Frames.Enabled)
+        {
+            // Once per fan-out, not per socket: how late the frame reached the last of this host's sockets.
+            var sentAt = LiveFrames.SentAt(frame.Span);
+            var now = (clock ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();
+            HostMetrics.CountFrames(saleId, subscribers.Length, sentAt > 0 ? now - sentAt : -1);
         }
         return subscribers.Length;
     }

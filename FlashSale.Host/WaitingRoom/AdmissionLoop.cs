@@ -1,4 +1,5 @@
 using FlashSale.Engine.Redis;
+using FlashSale.Host.Infrastructure.Telemetry;
 using FlashSale.Host.Sales;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -58,6 +59,7 @@ public sealed partial class AdmissionLoop(
                         continue;
                     }
                     _notMineUntil.Remove(sale.SaleId);
+                    LineMetrics.Record(sale.SaleId, step);
                     if (step.AdmittedNow > 0)
                     {
                         signals.Mark(sale.SaleId, SaleSignals.Queue);

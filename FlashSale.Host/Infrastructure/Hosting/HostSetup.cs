@@ -25,6 +25,7 @@ public static class HostSetup
         var services = builder.Services;
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureConnectionLimit(kestrel, builder.Configuration));
         builder.AddFlashSaleSecurity();
+        builder.AddPrometheusAddress();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new StartTime(sp.GetRequiredService<TimeProvider>().GetUtcNow()));
@@ -47,6 +48,14 @@ public static class HostSetup
         services.AddFlashSaleEngine(builder.Configuration);
         services.AddFlashSaleRealtime();
         services.AddFlashSaleTelemetry(builder.Configuration);
+        if (TelemetrySetup.MetricsExported(builder.Configuration))
+        {
+            // Figures only a periodic check knows (the audit's verdict, whether Redis and PostgreSQL answer), computed
+            // only while someone collects them.
+            services.AddSingleton<AuditWatch>();
+            services.AddHostedService(sp => sp.GetRequiredService<AuditWatch>());
+            services.AddHostedService<DependencyProbe>();
+        }
 
         return builder;
     }
@@ -92,6 +101,8 @@ public static class HostSetup
     public static WebApplication UseFlashSale(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // First: the metrics port answers the scrape and nothing else, before any of the shop's middleware.
+        app.UsePrometheusEndpoint();
         app.UseFlashSaleForwardedHeaders();
         app.UseFlashSaleProblems();
         app.UseFlashSaleHttpHardening();
