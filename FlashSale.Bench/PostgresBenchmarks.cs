@@ -4,7 +4,6 @@ using BenchmarkDotNet.Attributes;
 using FlashSale.Engine.Core;
 using FlashSale.Engine.Postgres;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace FlashSale.Bench;
 

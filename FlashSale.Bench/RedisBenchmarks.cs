@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using FlashSale.Engine.Core;
-using FlashSale.Engine.Postgres;
 using FlashSale.Engine.Redis;
 using StackExchange.Redis;
 

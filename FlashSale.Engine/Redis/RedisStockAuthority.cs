@@ -4,7 +4,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using FlashSale.Engine.Core;
-using FlashSale.Engine.Postgres;
 using StackExchange.Redis;
 
 namespace FlashSale.Engine.Redis;

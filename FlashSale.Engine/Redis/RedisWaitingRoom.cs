@@ -97,7 +97,9 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
     /// <summary>
     /// Advances the sale's line once, if this <paramref name="owner"/> holds (or takes) the sale's lease.
     /// </summary>
+    /// <param name="saleId">The sale whose line steps.</param>
     /// <param name="owner">A string unique to this host process.</param>
+    /// <param name="nowUnixMs">The host's clock (TimeProvider), in Unix milliseconds.</param>
     /// <param name="ratePerSecond">Admissions per second.</param>
     /// <param name="windowMs">How long an admitted shopper may take to buy.</param>
     /// <param name="admittedPerRemainingUnit">Live admissions may be at most this many per unit still in stock.</param>

@@ -87,6 +87,56 @@ public static class LiveFrames
         return at >= 0 && Utf8Parser.TryParse(frame[(at + 9)..], out long sentAt, out _) ? sentAt : 0;
     }
 
+    /// <summary>The first byte of a bundle: never the first byte of a sale id (a hexadecimal digit).</summary>
+    public const byte BundleMarker = (byte)'*';
+
+    /// <summary>
+    /// Several relay messages of one sale as one: <c>*</c>, then for each <c>&lt;length&gt;|&lt;message&gt;</c>. What one
+    /// publisher tick has for a sale (stock, status and line at once) travels and is delivered together: every socket
+    /// gets all of it in one go, so its frames leave in one write to the network rather than one each.
+    /// </summary>
+    public static byte[] Bundle(IReadOnlyList<byte[]> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var buffer = new ArrayBufferWriter<byte>(1 + messages.Sum(m => m.Length + 8));
+        buffer.Write([BundleMarker]);
+        foreach (var message in messages)
+        {
+            var digits = buffer.GetSpan(11);
+            Utf8Formatter.TryFormat(message.Length, digits, out var written);
+            digits[written] = (byte)'|';
+            buffer.Advance(written + 1);
+            buffer.Write(message);
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Splits a bundle into its relay messages; false (and nothing added) when it is not a well-formed bundle.</summary>
+    public static bool TryUnbundle(ReadOnlyMemory<byte> message, List<ReadOnlyMemory<byte>> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        var span = message.Span;
+        if (span.IsEmpty || span[0] != BundleMarker)
+        {
+            return false;
+        }
+        var start = parts.Count;
+        var at = 1;
+        while (at < span.Length)
+        {
+            if (!Utf8Parser.TryParse(span[at..], out int length, out var used) || length <= 0
+                || at + used >= span.Length || span[at + used] != (byte)'|' || length > span.Length - (at + used + 1))
+            {
+                parts.RemoveRange(start, parts.Count - start);
+                return false;
+            }
+            at += used + 1;
+            parts.Add(message.Slice(at, length));
+            at += length;
+        }
+        return parts.Count > start;
+    }
+
     /// <summary>Splits a relay message; false when it is not one.</summary>
     public static bool TryParse(ReadOnlyMemory<byte> message, out Guid saleId, out FrameKind kind, out long seq, out long value,
         out ReadOnlyMemory<byte> frame)

@@ -1,4 +1,3 @@
-using FlashSale.Engine.Redis;
 using FlashSale.Host.Infrastructure.Events;
 using FlashSale.Host.Sales;
 using FlashSale.Host.WaitingRoom;
@@ -10,7 +9,8 @@ namespace FlashSale.Host.Realtime;
 /// <summary>
 /// Turns signals into frames. Every <see cref="RealtimeOptions.CoalesceMilliseconds"/> it takes the sales whose
 /// stock or line moved (however many purchases that was), reads each sale once (<see cref="ISaleSnapshots"/>),
-/// serializes each frame once and publishes it on the deployment's event channel; every host (this one included)
+/// serializes each frame once and publishes what the sale has at that tick as one message (a bundle when it is more
+/// than one frame) on the deployment's event channel; every host (this one included)
 /// relays what arrives on the channel to its own subscribers (<see cref="RealtimeHub.Deliver"/>). Every <see cref="RealtimeOptions.RefreshMilliseconds"/> the sales watched here are
 /// re-read too, so changes nobody signalled on this host (units returned, the clock opening or ending a sale) still
 /// reach the screens. It also sweeps sockets: stuck sends are aborted, expired tokens closed.
@@ -118,22 +118,33 @@ public sealed partial class RealtimePublisher(
         }
         _lastPublished[saleId] = now;
         var (lastStock, lastThrough) = hub.LastValues(saleId);
+        var messages = new List<byte[]>(3);
         if ((what & SaleSignals.Stock) != 0 || snap.StatusChanged || lastStock != snap.RemainingStock)
         {
-            await PublishAsync(LiveFrames.Stock(saleId, snap.Sequence, snap.RemainingStock, snap.Status, now));
+            messages.Add(LiveFrames.Stock(saleId, snap.Sequence, snap.RemainingStock, snap.Status, now));
         }
         if (snap.StatusChanged)
         {
-            await PublishAsync(LiveFrames.Sale(saleId, snap.Sequence, snap.Status, now));
+            messages.Add(LiveFrames.Sale(saleId, snap.Sequence, snap.Status, now));
         }
         if (snap.WaitingRoom && ((what & SaleSignals.Queue) != 0 || snap.StatusChanged || lastThrough != snap.AdmittedThrough))
         {
             var room = await catalog.GetAsync(saleId, cancellationToken);
-            await PublishAsync(LiveFrames.Queue(saleId, snap.Sequence, snap.AdmittedThrough, room?.RatePerSecond ?? 0, now));
+            messages.Add(LiveFrames.Queue(saleId, snap.Sequence, snap.AdmittedThrough, room?.RatePerSecond ?? 0, now));
+        }
+        // One message for what this tick has of the sale: every socket gets it in one write (RealtimeHub.Deliver).
+        switch (messages.Count)
+        {
+            case 0:
+                return;
+            case 1:
+                await channel.PublishAsync(messages[0]);
+                return;
+            default:
+                await channel.PublishAsync(LiveFrames.Bundle(messages));
+                return;
         }
     }
-
-    private Task PublishAsync(byte[] message) => channel.PublishAsync(message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing live frames of sale {SaleId} failed; the next tick retries")]
     private static partial void LogPublishFailed(ILogger logger, Guid saleId, Exception exception);

@@ -23,7 +23,7 @@ public sealed class SaleSignals
         Interlocked.Or(ref flag.Value, what);
     }
 
-    /// <summary>Takes every raised flag (clearing it) and calls <paramref name="take"/> for each.</summary>
+    /// <summary>Takes every raised flag (clearing it) and adds each to <paramref name="into"/>.</summary>
     public void Drain(List<(Guid SaleId, int What)> into)
     {
         ArgumentNullException.ThrowIfNull(into);

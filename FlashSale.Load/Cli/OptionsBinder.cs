@@ -140,7 +140,7 @@ internal static class OptionsBinder
     /// <summary>The options as name/value pairs for the reports (the admin password is never written).</summary>
     public static IReadOnlyDictionary<string, string> Describe(LoadOptions o)
     {
-        string I(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+        static string I(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
         var d = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["scenario"] = o.Scenario,

@@ -6,6 +6,7 @@ namespace FlashSale.Load.Reports;
 /// <summary>Where the run happened: figures mean little without the machine, the runtime and the commit.</summary>
 internal static class MachineProbe
 {
+    /// <param name="gitCommit">The commit the run was built from, when known.</param>
     /// <param name="loadAverageAtStart">Read before any load was sent (<see cref="LoadAverage"/>): at the end the run itself is the load.</param>
     public static MachineInfo Collect(string? gitCommit, IReadOnlyList<double>? loadAverageAtStart) => new(
         RuntimeInformation.OSDescription,

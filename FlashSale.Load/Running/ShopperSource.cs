@@ -5,6 +5,10 @@ namespace FlashSale.Load.Running;
 /// <summary>Gives a run its shoppers: the prepared file when it still fits, else a fresh batch from the host (saved for next time).</summary>
 internal static class ShopperSource
 {
+    /// <param name="context">The run: its host API, options and log.</param>
+    /// <param name="needed">How many shoppers the scenario needs.</param>
+    /// <param name="mustLiveUntil">A saved token that expires before this is not usable.</param>
+    /// <param name="ct">Stops the fetch.</param>
     /// <param name="useAll">Hand over every usable shopper of the file, not just <paramref name="needed"/> (scenarios whose
     /// users take turns through the shoppers).</param>
     public static async Task<IReadOnlyList<ShopperToken>> GetAsync(ScenarioContext context, int needed, DateTimeOffset mustLiveUntil, CancellationToken ct, bool useAll = false)

@@ -1,4 +1,3 @@
-using FlashSale.Load.Api;
 using FlashSale.Load.Running;
 using FlashSale.Load.Stats;
 

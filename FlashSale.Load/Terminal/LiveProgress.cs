@@ -19,7 +19,7 @@ internal sealed class LiveProgress : IProgressSink
 
     private static Table Render(ProgressSnapshot s)
     {
-        string F(FormattableString f) => f.ToString(CultureInfo.InvariantCulture);
+        static string F(FormattableString f) => f.ToString(CultureInfo.InvariantCulture);
         var table = new Table().Border(TableBorder.Rounded)
             .Title(F($"[bold]{s.Phase}[/]  {s.Elapsed.TotalSeconds:0}s / {s.Total.TotalSeconds:0}s   users {s.ActiveUsers}   rps {s.Rps:0}   p99 {s.P99Ms:0.0} ms   errors {s.Failures}"))
             .AddColumn("step").AddColumn(new TableColumn("rps").RightAligned()).AddColumn(new TableColumn("ok").RightAligned())

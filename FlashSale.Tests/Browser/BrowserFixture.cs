@@ -22,7 +22,7 @@ public sealed class KestrelFlashSaleApp : FlashSaleApp
 
 /// <summary>
 /// One host and one headless Chromium for the whole browser collection: starting Chromium costs about a second,
-/// so the tests share it and each one starts from a clean tab (see <see cref="ShopPage.ResetAsync"/>).
+/// so the tests share it and each one starts from a clean tab (see <see cref="ShopPage.Reset"/>).
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
@@ -62,7 +62,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     private static ChromeDriver StartChromium(string profile)
     {
         var driverPath = Environment.GetEnvironmentVariable("FLASHSALE_CHROMEDRIVER") ?? "/usr/bin/chromedriver";
-        var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(driverPath)!, Path.GetFileName(driverPath));
+        var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(driverPath), Path.GetFileName(driverPath));
         service.SuppressInitialDiagnosticInformation = true;
         service.HideCommandPromptWindow = true;
         var options = new ChromeOptions

@@ -5,7 +5,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
 using FlashSale.Tests.Infrastructure;
-using FlashSale.Tests.Purchases;
 using StackExchange.Redis;
 using Xunit.Abstractions;
 

@@ -1,12 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
 using FlashSale.Engine.Redis;
 using FlashSale.Tests.Purchases;
-using StackExchange.Redis;
 using Xunit.Abstractions;
 
 namespace FlashSale.Tests.Cluster;

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
-using FlashSale.Tests.Infrastructure;
 using StackExchange.Redis;
 
 namespace FlashSale.Tests.Faults;

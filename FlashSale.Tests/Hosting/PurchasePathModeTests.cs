@@ -4,7 +4,6 @@ using FlashSale.Engine.Redis;
 using FlashSale.Host.Infrastructure.Events;
 using FlashSale.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace FlashSale.Tests.Hosting;

@@ -8,7 +8,6 @@ using FlashSale.Tests.Infrastructure;
 using HdrHistogram;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 

@@ -108,7 +108,7 @@ public sealed class RealHostPurchaseStormTests(FlashSaleApp app) : IClassFixture
 
         var report = outcome.Report;
         var detail = string.Join("; ", report.Verdict.Reasons.Concat(report.Notes).Concat(report.Audit?.Checks.Select(c => $"{c.Name} {c.Status}: {c.Detail}") ?? [])
-            .Concat(report.Steps.SelectMany(s => s.Outcomes).Select(o => $"{s(o)}")));
+            .Concat(report.Steps.SelectMany(s => s.Outcomes).Select(Named)));
         Assert.True(outcome.ExitCode == LoadRunner.ExitPassed, detail);
         Assert.True(report.Audit!.Passed, detail);
         var purchase = report.Steps.Single(s => s.Name == "purchase");
@@ -119,7 +119,7 @@ public sealed class RealHostPurchaseStormTests(FlashSaleApp app) : IClassFixture
         Assert.Contains(report.Notes, n => n.Contains("WebSockets skipped", StringComparison.Ordinal));
         Assert.Equal(20, report.Steps.Single(s => s.Name == "pay").Outcomes.Sum(o => o.Count));
 
-        static string s(FlashSale.Load.Reports.OutcomeReport o) => $"{o.Name}={o.Count}";
+        static string Named(FlashSale.Load.Reports.OutcomeReport o) => $"{o.Name}={o.Count}";
     }
 
     public void Dispose()

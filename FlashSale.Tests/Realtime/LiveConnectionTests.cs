@@ -69,7 +69,7 @@ public sealed class LiveConnectionTests
 
         Assert.Equal(1, hub.Deliver(LiveFrames.Stock(sale, 5, 4, "active", 0)));
         Assert.Equal(0, hub.Deliver(LiveFrames.Stock(sale, 4, 5, "active", 0)));
-        Assert.Equal((4L, (long?)null), hub.LastValues(sale));
+        Assert.Equal((4L, null), hub.LastValues(sale));
     }
 
     private static async Task WaitUntil(Func<bool> condition)

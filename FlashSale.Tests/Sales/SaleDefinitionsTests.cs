@@ -47,7 +47,7 @@ public sealed class SaleDefinitionsTests
 
         public int Calls => Volatile.Read(ref _calls);
 
-        public Task<Sale?> LoadAsync(Guid id, CancellationToken cancellationToken)
+        public Task<Sale?> LoadAsync(Guid _, CancellationToken __)
         {
             Interlocked.Increment(ref _calls);
             return Volatile.Read(ref _next).Task;

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using FlashSale.Host.Infrastructure.Security;
-using FlashSale.Tests.Infrastructure;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

@@ -5,7 +5,6 @@ using FlashSale.Tests.Infrastructure;
 using FlashSale.Tests.Purchases;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace FlashSale.Tests.Security;

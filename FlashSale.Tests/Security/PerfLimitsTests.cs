@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using FlashSale.Tests.Infrastructure;
 
 namespace FlashSale.Tests.Security;
 

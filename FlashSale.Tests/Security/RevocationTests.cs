@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.WebSockets;
 using Dapper;
 using FlashSale.Tests.Infrastructure;
 using FlashSale.Tests.WaitingRoom;

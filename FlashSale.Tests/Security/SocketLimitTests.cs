@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
-using FlashSale.Tests.Infrastructure;
 using FlashSale.Tests.WaitingRoom;
 
 namespace FlashSale.Tests.Security;

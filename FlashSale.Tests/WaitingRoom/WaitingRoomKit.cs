@@ -114,7 +114,7 @@ public static class WaitingRoomKit
         while (true)
         {
             using var response = await client.PlaceAsync(saleId, token);
-            if (response.IsSuccessStatusCode && (await response.Content.ReadFromJsonAsync<QueueBody>())! is { Admitted: true } body)
+            if (response.IsSuccessStatusCode && await response.Content.ReadFromJsonAsync<QueueBody>() is { Admitted: true } body)
             {
                 return body;
             }

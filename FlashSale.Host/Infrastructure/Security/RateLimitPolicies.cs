@@ -4,7 +4,6 @@ using System.Security.Claims;
 using System.Threading.RateLimiting;
 using FlashSale.Host.Infrastructure.Problems;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 

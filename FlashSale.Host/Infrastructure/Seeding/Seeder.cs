@@ -1,6 +1,5 @@
 using Dapper;
 using FlashSale.Host.Accounts;
-using FlashSale.Host.Infrastructure.Security;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
