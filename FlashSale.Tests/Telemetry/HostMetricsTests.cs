@@ -56,6 +56,29 @@ public sealed class HostMetricsTests
     }
 
     [Fact]
+    public void A_bundle_counts_each_of_its_frames_for_each_socket()
+    {
+        using var recorder = new MeterRecorder(HostMetrics.MeterName);
+        var clock = new FakeTimeProvider(Now);
+        var hub = new RealtimeHub(new SaleSignals(), clock);
+        var sale = Guid.NewGuid();
+        foreach (var _ in Enumerable.Range(0, 2))
+        {
+            var connection = new LiveConnection(new AcceptingWebSocket(), clock, 16, long.MaxValue);
+            hub.Register(connection);
+            connection.Subscriptions.Add(sale);
+            hub.Subscribe(connection, sale);
+        }
+        var sentAt = Now.ToUnixTimeMilliseconds() - 40;
+
+        hub.Deliver(LiveFrames.Bundle([LiveFrames.Stock(sale, 1, 9, "active", sentAt), LiveFrames.Queue(sale, 1, 100, 50, sentAt)]));
+
+        var tag = sale.ToString();
+        Assert.Equal(4, recorder.Of("flashsale.realtime.frames").Where(m => m.Tag("sale") == tag).Sum(m => m.Value));
+        Assert.Equal(40, Assert.Single(recorder.Of("flashsale.realtime.frame.lag"), m => m.Tag("sale") == tag).Value);
+    }
+
+    [Fact]
     public void Open_sockets_go_up_and_down_once_per_socket()
     {
         using var recorder = new MeterRecorder(HostMetrics.MeterName);

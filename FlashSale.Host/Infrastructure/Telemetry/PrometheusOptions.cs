@@ -27,7 +27,7 @@ public sealed class PrometheusOptions
         var normalized = url?.Replace("://*:", "://0.0.0.0:", StringComparison.Ordinal).Replace("://+:", "://0.0.0.0:", StringComparison.Ordinal);
         return Uri.TryCreate(normalized, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp &&
                uri.AbsolutePath == "/" && string.IsNullOrEmpty(uri.Query) &&
-               normalized!.Contains(":" + uri.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal) && uri.Port > 0
+               normalized.Contains(":" + uri.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal) && uri.Port > 0
             ? uri.Port
             : null;
     }
