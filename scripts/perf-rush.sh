@@ -7,9 +7,11 @@
 #              waiting room on, stock 2,000, admission 2,000/s (the sale opens 5 s after set-up)
 #   2. warm    the same rush again on the same host (a new sale)
 #   3. steady  baseline (GET /health/live) and purchase-storm, 256 users each: purchase ÷ baseline and p99
-#   4. expiry  400,000 reservations (purchase-storm), then their deadlines moved to now: seconds until every unit is back
-#   5. history prepare-history writes 5,000,000 past orders (500,000 expired and returned), then the rush again
-#   6. sockets restarts the host, opens 10,000 idle subscribed sockets (run sockets): the host's RSS with them open
+#   4. pay     purchase-storm --pay at 2,000 arrivals a second (open model): each reserves and pays at once, so
+#              2,000 payments a second; pay p99 from when each was sent
+#   5. expiry  400,000 reservations (purchase-storm), then their deadlines moved to now: seconds until every unit is back
+#   6. history prepare-history writes 5,000,000 past orders (500,000 expired and returned), then the rush again
+#   7. sockets restarts the host, opens 10,000 idle subscribed sockets (run sockets): the host's RSS with them open
 #
 # and prints a summary (Markdown) with each target, the figure, met or missed, and the machine's load average
 # (`uptime`) at the start of every step. Reports: load-reports/rush-<timestamp>/<step>/report.{md,json,html}.
@@ -19,7 +21,7 @@
 #
 # Environment: RUSH_PORT (5250), RUSH_DB (flashsale_perf_rush), RUSH_OUT, RUSH_USERS (10000), RUSH_STOCK (2000),
 # RUSH_ADMISSION (2000), RUSH_HISTORY (5000000), RUSH_HISTORY_EXPIRED (500000), RUSH_EXPIRE (400000),
-# RUSH_STEPS (default "fresh warm steady expiry history sockets": run a subset), RUSH_HOST_ENV (space-separated
+# RUSH_PAY_RATE (2000), RUSH_STEPS (default "fresh warm steady pay expiry history sockets": run a subset), RUSH_HOST_ENV (space-separated
 # NAME=value for the host process only, e.g. "DOTNET_TieredCompilation=0" for an A/B of a runtime setting).
 # PostgreSQL and Redis must be up (scripts/services.sh up); nothing here stops them, and Redis keys are per sale.
 set -euo pipefail
@@ -49,7 +51,7 @@ rows = []
 def target(what, value, limit, shown, less=True):
     rows.append((what, shown, verdict(value, limit, less)))
 rushes = [n for n in ("fresh", "warm", "history") if load(n)]
-print(f"Machine load average (1/5/15 min) at the start of each step: " + "; ".join(f"{n} {text(n + '.loadavg')}" for n in ("fresh", "warm", "steady-baseline", "expiry", "history", "sockets") if os.path.exists(os.path.join(out, n + ".loadavg"))))
+print(f"Machine load average (1/5/15 min) at the start of each step: " + "; ".join(f"{n} {text(n + '.loadavg')}" for n in ("fresh", "warm", "steady-baseline", "pay", "expiry", "history", "sockets") if os.path.exists(os.path.join(out, n + ".loadavg"))))
 print()
 print("| rush | join p50 / p99 | admitted→answer p50 / p99 | purchase p50 / p99 | pay p50 / p99 (req/s) | frame lag p50 / p99 (stock, queue, sale p99) | told sold out: p99 / max | sold / audit | host |")
 print("|---|---|---|---|---|---|---|---|---|")
@@ -92,6 +94,10 @@ if b and s:
     ratio = step(s, "purchase")["rps"] / max(1, step(b, "live")["rps"])
     target("steady: purchase ≥ 0.35 × baseline (256 connections)", ratio, 0.35, f"{ratio:.2f} ({step(s,'purchase')['rps']:,.0f} / {step(b,'live')['rps']:,.0f} req/s)", less=False)
     target("steady: purchase p99 < 50 ms (256 connections)", lat(s, "purchase"), 50, fmt(lat(s, "purchase")))
+pays = load("pay")
+if pays and step(pays, "pay"):
+    rate = step(pays, "pay")["rps"]
+    target(f"pay p99 < 100 ms at 2,000 payments/s (purchase-storm --pay; {rate:,.0f} payments/s measured)", lat(pays, "pay"), 100, fmt(lat(pays, "pay")))
 exp = text("expiry.result", "")
 if exp:
     count, secs = exp.split()
@@ -113,7 +119,7 @@ port="${RUSH_PORT:-5250}"
 db="${RUSH_DB:-flashsale_perf_rush}"
 out="${RUSH_OUT:-load-reports/rush-$(date -u +%Y%m%d-%H%M%S)}"
 users="${RUSH_USERS:-10000}"
-steps=" ${RUSH_STEPS:-fresh warm steady expiry history sockets} "
+steps=" ${RUSH_STEPS:-fresh warm steady pay expiry history sockets} "
 read -r -a host_env <<<"${RUSH_HOST_ENV:-}"
 # shellcheck source=scripts/lib/perf-host.sh
 . scripts/lib/perf-host.sh
@@ -149,6 +155,13 @@ case "$steps" in *" steady "*)
   perf_settle
   run steady-purchase purchase-storm --users 256 --warmup 3s --duration 10s --stock 10000000 --per-user-limit 1000 \
     --payment-window 86400 --audit-sample 2000 --threshold "purchase.p99<50ms"
+;; esac
+
+case "$steps" in *" pay "*)
+  perf_settle
+  rate="${RUSH_PAY_RATE:-2000}"
+  run pay purchase-storm --rate "${rate}/s" --warmup 2s --duration 10s --pay --stock $(( rate * 20 )) --per-user-limit 1000 \
+    --payment-window 3600 --audit-sample 2000 --threshold "pay.p99<100ms"
 ;; esac
 
 case "$steps" in *" expiry "*)

@@ -25,11 +25,16 @@ namespace FlashSale.Engine.Redis;
 /// script when <c>wr</c> is "1" (waiting room). Written by the admission step (<see cref="RedisWaitingRoom"/>); an
 /// accepted purchase that brings the shopper to the per-user limit removes the shopper (the admission is used up).</item>
 /// <item><c>{sale:ID}:queue</c> hash: the waiting room's state: <c>issued</c> (last ticket handed out),
-/// <c>through</c> (admitted through ticket T), <c>at</c>/<c>credit</c> (admission rate bookkeeping), <c>seq</c>
+/// <c>through</c> (the line passed ticket T), <c>at</c>/<c>credit</c> (admission rate bookkeeping), <c>cut</c> (presence
+/// swept up to), <c>abandoned</c> (places dropped), <c>paused</c> ("1": admission stopped), <c>seq</c>
 /// (order of published live frames), <c>st</c> (last published sale status).</item>
 /// <item><c>{sale:ID}:tickets</c> hash: user (N) -> ticket. <c>{sale:ID}:line</c> list: users in ticket order
 /// (index = ticket - 1).</item>
 /// <item><c>{sale:ID}:lease</c> string: the host that advances the line (SET PX, renewed by its holder).</item>
+/// <item><c>{sale:ID}:seen</c> sorted set: user (N) -> when the shopper was last present (unix ms, Redis TIME).
+/// <c>{sale:ID}:absent</c> sorted set: user (N) -> ticket of a shopper in line who is away (waiting, or skipped
+/// once the line passed the ticket), plus <c>g&lt;ticket&gt;</c> for an abandoned ticket the line has not reached.
+/// <c>{sale:ID}:back</c> sorted set: user (N) -> ticket of a skipped shopper who came back (admitted first).</item>
 /// </list>
 /// The global set <see cref="FlashSaleRedisOptions.SalesSetKey"/> (default <c>flashsale:sales</c>) lists the sale ids
 /// ("D") whose streams the reconciler walks.
@@ -54,15 +59,19 @@ public sealed class RedisSaleKeys
         Tickets = Tag + ":tickets";
         Line = Tag + ":line";
         Lease = Tag + ":lease";
-        JoinKeys = [Meta, Queue, Tickets, Line, Admitted];
-        AdmitKeys = [Meta, Stock, Queue, Line, Admitted, Lease];
-        SnapshotKeys = [Meta, Stock, Queue];
+        Seen = Tag + ":seen";
+        Absent = Tag + ":absent";
+        Back = Tag + ":back";
+        JoinKeys = [Meta, Queue, Tickets, Line, Admitted, Seen, Absent, Back];
+        TouchKeys = [Queue, Tickets, Seen, Absent, Back];
+        AdmitKeys = [Meta, Stock, Queue, Line, Admitted, Lease, Tickets, Seen, Absent, Back];
+        SnapshotKeys = [Meta, Stock, Queue, Absent, Back];
         DecideKeys = [Meta, Stock, Users, Idempotency, Orders, Admitted];
         InstallKeys = [Meta, Stock, Users, Idempotency, Returned];
         ReturnKeys = [Meta, Stock, Users, Returned];
         MetaOnly = [Meta];
         ClaimKeys = [Meta, Idempotency];
-        RemoveKeys = [Meta, Orders, Stock, Users, Idempotency, Returned, Admitted, Queue, Tickets, Line, Lease];
+        RemoveKeys = [Meta, Orders, Stock, Users, Idempotency, Returned, Admitted, Queue, Tickets, Line, Lease, Seen, Absent, Back];
     }
 
     public Guid SaleId { get; }
@@ -92,10 +101,18 @@ public sealed class RedisSaleKeys
 
     public RedisKey Lease { get; }
 
+    public RedisKey Seen { get; }
+
+    public RedisKey Absent { get; }
+
+    public RedisKey Back { get; }
+
     /// <summary>Every key of the sale (for tests and clean-up).</summary>
-    public IReadOnlyList<RedisKey> All => [Meta, Stock, Users, Idempotency, Orders, Returned, Admitted, Queue, Tickets, Line, Lease];
+    public IReadOnlyList<RedisKey> All => [Meta, Stock, Users, Idempotency, Orders, Returned, Admitted, Queue, Tickets, Line, Lease, Seen, Absent, Back];
 
     internal RedisKey[] JoinKeys { get; }
+
+    internal RedisKey[] TouchKeys { get; }
 
     internal RedisKey[] AdmitKeys { get; }
 

@@ -16,19 +16,38 @@ public enum QueueOutcome
     NotInLine,
 }
 
-/// <summary>A shopper's place in a sale's line.</summary>
-public readonly record struct QueuePlace(QueueOutcome Outcome, long Ticket, long AdmittedThrough, bool Admitted, long AdmittedUntilUnixMs)
-{
-    public long Position => Math.Max(0, Ticket - AdmittedThrough);
-}
+/// <summary>
+/// A shopper's place in a sale's line. <see cref="Position"/> counts only the present shoppers ahead (0 once
+/// admitted); <see cref="AdmittedThrough"/> is how far the line has moved (tickets up to it were admitted or skipped).
+/// </summary>
+public readonly record struct QueuePlace(QueueOutcome Outcome, long Ticket, long AdmittedThrough, bool Admitted, long AdmittedUntilUnixMs,
+    long Position = 0);
 
-/// <summary>What one admission step did. <see cref="Leader"/> is false when another host holds the lease.</summary>
+/// <summary>
+/// What one admission step did. <see cref="Leader"/> is false when another host holds the lease;
+/// <see cref="PresenceChanges"/> counts shoppers it found away or whose abandoned place it dropped.
+/// </summary>
 public readonly record struct AdmissionStep(bool Leader, bool SaleKnown, long AdmittedThrough, long Issued, long LiveAdmissions,
-    int RemainingStock, int AdmittedNow);
+    int RemainingStock, int AdmittedNow, int PresenceChanges = 0);
 
-/// <summary>What live frames show about a sale, read atomically; <see cref="Sequence"/> orders snapshots across hosts.</summary>
+/// <summary>How a line is advanced: the sale's rate and window, and the host's presence and lease settings.</summary>
+/// <param name="RatePerSecond">Admissions per second.</param>
+/// <param name="WindowMs">How long an admitted shopper may take to buy.</param>
+/// <param name="AdmittedPerRemainingUnit">Live admissions may be at most this many per unit still in stock.</param>
+/// <param name="LeaseMs">Lease time to live; the holder renews it at every step.</param>
+/// <param name="MaxPerStep">Most admissions one step makes (bounds the script's run time).</param>
+/// <param name="PresenceMs">A shopper not seen for this long is absent: skipped, keeping the ticket.</param>
+/// <param name="AbandonMs">A shopper not seen for this long has abandoned the place: the ticket is gone.</param>
+public readonly record struct AdmissionPolicy(int RatePerSecond, long WindowMs, int AdmittedPerRemainingUnit, long LeaseMs, int MaxPerStep,
+    long PresenceMs, long AbandonMs);
+
+/// <summary>
+/// What live frames show about a sale, read atomically; <see cref="Sequence"/> orders snapshots across hosts.
+/// <see cref="Returning"/> counts skipped shoppers who came back (admitted first); <see cref="AbsentAhead"/> holds
+/// (ticket, absent tickets after <see cref="AdmittedThrough"/> up to it) pairs, flattened, empty while nobody is away.
+/// </summary>
 public readonly record struct SaleSnapshot(long Sequence, int RemainingStock, string Status, bool StatusChanged, long AdmittedThrough,
-    bool WaitingRoom);
+    bool WaitingRoom, long Returning = 0, long[]? AbsentAhead = null);
 
 /// <summary>
 /// The waiting room in Redis: tickets (one per shopper, handed out in join order by one Lua call), the per-sale
@@ -43,12 +62,33 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
     private readonly RedisScript _join = new(WaitingRoomScripts.JoinMany);
     private readonly RedisScript _admit = new(WaitingRoomScripts.Admit);
     private readonly RedisScript _snapshot = new(WaitingRoomScripts.Snapshot);
+    private readonly RedisScript _touch = new(WaitingRoomScripts.Touch);
 
     public async Task LoadScriptsAsync()
     {
         await _join.LoadAsync(_redis).ConfigureAwait(false);
         await _admit.LoadAsync(_redis).ConfigureAwait(false);
         await _snapshot.LoadAsync(_redis).ConfigureAwait(false);
+        await _touch.LoadAsync(_redis).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Records that these shoppers are present in the sale's line now (they follow it on a live socket); returns how
+    /// many of them hold a place. One call per sale, however many shoppers.
+    /// </summary>
+    public async Task<int> TouchAsync(Guid saleId, IReadOnlyList<Guid> userIds)
+    {
+        ArgumentNullException.ThrowIfNull(userIds);
+        if (userIds.Count == 0)
+        {
+            return 0;
+        }
+        var args = new RedisValue[userIds.Count];
+        for (var i = 0; i < args.Length; i++)
+        {
+            args[i] = RedisSaleKeys.Member(userIds[i]);
+        }
+        return (int)await _touch.EvaluateAsync(_redis, KeysFor(saleId).TouchKeys, args).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -90,7 +130,7 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
             span[i] = ticket == JoinLayout.NotInLine
                 ? new QueuePlace(QueueOutcome.NotInLine, 0, first, false, 0)
                 : new QueuePlace(QueueOutcome.InLine, ticket, first, (long)result[JoinLayout.At(i, JoinLayout.Admitted)] == 1,
-                    (long)result[JoinLayout.At(i, JoinLayout.Deadline)]);
+                    (long)result[JoinLayout.At(i, JoinLayout.Deadline)], (long)result[JoinLayout.At(i, JoinLayout.Position)]);
         }
     }
 
@@ -99,30 +139,28 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
     /// </summary>
     /// <param name="saleId">The sale whose line steps.</param>
     /// <param name="owner">A string unique to this host process.</param>
-    /// <param name="nowUnixMs">The host's clock (TimeProvider), in Unix milliseconds.</param>
-    /// <param name="ratePerSecond">Admissions per second.</param>
-    /// <param name="windowMs">How long an admitted shopper may take to buy.</param>
-    /// <param name="admittedPerRemainingUnit">Live admissions may be at most this many per unit still in stock.</param>
-    /// <param name="leaseMs">Lease time to live; the holder renews it at every step.</param>
-    /// <param name="maxPerStep">Most tickets one step admits (bounds the script's run time).</param>
-    public async Task<AdmissionStep> AdmitAsync(Guid saleId, string owner, long nowUnixMs, int ratePerSecond, long windowMs,
-        int admittedPerRemainingUnit, long leaseMs, int maxPerStep)
+    /// <param name="nowUnixMs">The host's clock (TimeProvider), in Unix milliseconds: paces the rate credit only.</param>
+    /// <param name="policy">The sale's rate and window and the host's presence, lease and step settings.</param>
+    public async Task<AdmissionStep> AdmitAsync(Guid saleId, string owner, long nowUnixMs, AdmissionPolicy policy)
     {
         var args = new RedisValue[AdmitLayout.Args];
         args[AdmitLayout.Owner] = owner;
         args[AdmitLayout.Now] = nowUnixMs;
-        args[AdmitLayout.LeaseMs] = leaseMs;
-        args[AdmitLayout.Rate] = ratePerSecond;
-        args[AdmitLayout.WindowMs] = windowMs;
-        args[AdmitLayout.PerRemainingUnit] = admittedPerRemainingUnit;
-        args[AdmitLayout.MaxPerStep] = maxPerStep;
+        args[AdmitLayout.LeaseMs] = policy.LeaseMs;
+        args[AdmitLayout.Rate] = policy.RatePerSecond;
+        args[AdmitLayout.WindowMs] = policy.WindowMs;
+        args[AdmitLayout.PerRemainingUnit] = policy.AdmittedPerRemainingUnit;
+        args[AdmitLayout.MaxPerStep] = policy.MaxPerStep;
+        args[AdmitLayout.PresenceMs] = policy.PresenceMs;
+        args[AdmitLayout.AbandonMs] = policy.AbandonMs;
         var result = await _admit.EvaluateAsync(_redis, KeysFor(saleId).AdmitKeys, args).ConfigureAwait(false);
         return (long)result[0] switch
         {
             AdmitLayout.LeaseHeldElsewhere => new AdmissionStep(false, true, 0, 0, 0, 0, 0),
             AdmitLayout.NoState => new AdmissionStep(true, false, 0, 0, 0, 0, 0),
             _ => new AdmissionStep(true, true, (long)result[AdmitLayout.Through], (long)result[AdmitLayout.Issued],
-                (long)result[AdmitLayout.Live], (int)result[AdmitLayout.Stock], (int)result[AdmitLayout.AdmittedNow]),
+                (long)result[AdmitLayout.Live], (int)result[AdmitLayout.Stock], (int)result[AdmitLayout.AdmittedNow],
+                (int)result[AdmitLayout.Changed]),
         };
     }
 
@@ -134,8 +172,14 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
         {
             return null;
         }
+        var absentAhead = new long[result.Length - SnapshotLayout.Checkpoints];
+        for (var i = 0; i < absentAhead.Length; i++)
+        {
+            absentAhead[i] = (long)result[SnapshotLayout.Checkpoints + i];
+        }
         return new SaleSnapshot((long)result[SnapshotLayout.Seq], (int)result[SnapshotLayout.Stock], (string)result[SnapshotLayout.Status]!,
-            (long)result[SnapshotLayout.Changed] == 1, (long)result[SnapshotLayout.Through], (long)result[SnapshotLayout.WaitingRoom] == 1);
+            (long)result[SnapshotLayout.Changed] == 1, (long)result[SnapshotLayout.Through], (long)result[SnapshotLayout.WaitingRoom] == 1,
+            (long)result[SnapshotLayout.Returning], absentAhead);
     }
 
     private RedisSaleKeys KeysFor(Guid saleId) => _keys.GetOrAdd(saleId, RedisSaleKeys.For);

@@ -16,7 +16,9 @@ internal static class JoinLayout
     public const int Ticket = 0;
     public const int Admitted = 1;
     public const int Deadline = 2;
-    public const int PerShopper = 3;
+    /// <summary>Present shoppers ahead (0 once admitted).</summary>
+    public const int Position = 3;
+    public const int PerShopper = 4;
 
     public const long NoState = -1;
     public const long NoWaitingRoom = -2;
@@ -40,13 +42,17 @@ internal static class AdmitLayout
     public const int WindowMs = 4;
     public const int PerRemainingUnit = 5;
     public const int MaxPerStep = 6;
-    public const int Args = 7;
+    public const int PresenceMs = 7;
+    public const int AbandonMs = 8;
+    public const int Args = 9;
 
     public const int Through = 0;
     public const int Issued = 1;
     public const int Live = 2;
     public const int Stock = 3;
     public const int AdmittedNow = 4;
+    /// <summary>Shoppers the step marked absent or whose abandoned place it dropped (positions moved).</summary>
+    public const int Changed = 5;
 
     public const long LeaseHeldElsewhere = -1;
     public const long NoState = -2;
@@ -64,6 +70,11 @@ internal static class SnapshotLayout
     public const int Changed = 3;
     public const int Through = 4;
     public const int WaitingRoom = 5;
+    /// <summary>Shoppers skipped while away who came back: admitted first, so ahead of every waiting ticket.</summary>
+    public const int Returning = 6;
+    /// <summary>Where the (ticket, absent tickets after through up to it) pairs start.</summary>
+    public const int Checkpoints = 7;
+    public const int MostCheckpoints = 16;
 
     public const long NoState = -1;
 }

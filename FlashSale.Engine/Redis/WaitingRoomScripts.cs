@@ -4,21 +4,39 @@ namespace FlashSale.Engine.Redis;
 internal static class WaitingRoomScripts
 {
     /// <summary>
+    /// A Lua function <c>present(user, t, through, now)</c>: records that the shopper holding ticket <c>t</c> is
+    /// here now (<c>:seen</c>), and a shopper who was away stops being absent; one whose turn was skipped meanwhile
+    /// (<c>t ≤ through</c>) goes to <c>:back</c>, the returning shoppers admitted first at the next step.
+    /// </summary>
+    private static string Present(int seen, int absent, int back) => $$"""
+        local function present(user, t, through, now)
+          redis.call('ZADD', KEYS[{{seen}}], now, user)
+          if redis.call('ZREM', KEYS[{{absent}}], user) == 1 and t <= through then
+            redis.call('ZADD', KEYS[{{back}}], t, user)
+          end
+        end
+        """;
+
+    /// <summary>
     /// Joins the line or reads shoppers' places, for a whole batch of shoppers in one call (the host's per-sale
-    /// single writer, <c>LineDesk</c>, drains what queued while the previous call ran).
-    /// KEYS: 1 meta, 2 queue, 3 tickets, 4 line, 5 admitted. ARGV (<see cref="JoinLayout"/>): pairs of (user (N), join
-    /// flag "1" or "0").
+    /// single writer, <c>LineDesk</c>, drains what queued while the previous call ran). Every shopper in the batch
+    /// who holds a place is present now (<c>:seen</c>); one who was away resumes.
+    /// KEYS: 1 meta, 2 queue, 3 tickets, 4 line, 5 admitted, 6 seen, 7 absent, 8 back. ARGV (<see cref="JoinLayout"/>):
+    /// pairs of (user (N), join flag "1" or "0").
     /// Reply (<see cref="JoinLayout"/>): {-1} no sale state, {-2} the sale has no waiting room; otherwise
-    /// {through, then per shopper: ticket (or -3: not in line, read only), admitted 0/1, admission deadline ms or 0}.
-    /// A shopper keeps one ticket while it waits or is admitted (the same shopper twice in a batch gets the same
-    /// ticket); once the ticket was admitted and the admission is gone (window lapsed, or used up by buying the
-    /// limit), joining again hands out a new ticket at the back. Whether an admission is still live is decided on
-    /// Redis <c>TIME</c>, the clock the purchase script checks it with.
+    /// {through, then per shopper: ticket (or -3: not in line, read only), admitted 0/1, admission deadline ms or 0,
+    /// position}. The position counts only present shoppers ahead: returning shoppers (all ahead of the waiting ones),
+    /// then the waiting tickets between <c>through</c> and the shopper's minus the absent ones among them.
+    /// A shopper keeps one ticket while it waits, is skipped while away, or is admitted (the same shopper twice in a
+    /// batch gets the same ticket); once the admission is gone (window lapsed, or used up by buying the limit) or
+    /// the place was abandoned, joining again hands out a new ticket at the back. Whether an admission is still live
+    /// is decided on Redis <c>TIME</c>, the clock the purchase script checks it with.
     /// </summary>
     public static readonly string JoinMany = $$"""
         local wr = redis.call('HGET', KEYS[1], 'wr')
         if not wr then return {{{JoinLayout.NoState}}} end
         if wr ~= '1' then return {{{JoinLayout.NoWaitingRoom}}} end
+        {{Present(6, 7, 8)}}
         local clock = redis.call('TIME')
         local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
         local through = tonumber(redis.call('HGET', KEYS[2], 'through') or '0')
@@ -27,12 +45,16 @@ internal static class WaitingRoomScripts
         for i = 1, #ARGV, {{JoinLayout.ArgsPerShopper}} do
           local user = ARGV[i + {{JoinLayout.User}}]
           local t = redis.call('HGET', KEYS[3], user)
-          local admitted, deadline = 0, 0
+          local admitted, deadline, position = 0, 0, 0
           local placed = false
           if t then
             t = tonumber(t)
+            present(user, t, through, now)
             if t > through then
               placed = true
+            elseif redis.call('ZSCORE', KEYS[8], user) then
+              placed = true
+              position = redis.call('ZRANK', KEYS[8], user) + 1
             else
               local d = redis.call('ZSCORE', KEYS[5], user)
               if d and tonumber(d) >= now then
@@ -45,30 +67,66 @@ internal static class WaitingRoomScripts
               t = redis.call('HINCRBY', KEYS[2], 'issued', 1)
               redis.call('HSET', KEYS[3], user, t)
               redis.call('RPUSH', KEYS[4], user)
+              redis.call('ZADD', KEYS[6], now, user)
             else
               t = {{JoinLayout.NotInLine}}
             end
+          end
+          if t > through then
+            position = t - through - redis.call('ZCOUNT', KEYS[7], '(' .. through, '(' .. t) + redis.call('ZCARD', KEYS[8])
           end
           local at = {{JoinLayout.Header}} + (i - 1) / {{JoinLayout.ArgsPerShopper}} * {{JoinLayout.PerShopper}} + 1
           out[at + {{JoinLayout.Ticket}}] = t
           out[at + {{JoinLayout.Admitted}}] = admitted
           out[at + {{JoinLayout.Deadline}}] = deadline
+          out[at + {{JoinLayout.Position}}] = position
         end
         return out
         """;
 
     /// <summary>
+    /// Records that shoppers following the sale on a live socket are present (the hosts send their followers
+    /// periodically). Only shoppers holding a ticket are recorded; one who was away resumes.
+    /// KEYS: 1 queue, 2 tickets, 3 seen, 4 absent, 5 back. ARGV: users (N). Reply: how many hold a ticket.
+    /// </summary>
+    public static readonly string Touch = $$"""
+        {{Present(3, 4, 5)}}
+        local clock = redis.call('TIME')
+        local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+        local through = tonumber(redis.call('HGET', KEYS[1], 'through') or '0')
+        local n = 0
+        for i = 1, #ARGV do
+          local t = redis.call('HGET', KEYS[2], ARGV[i])
+          if t then
+            present(ARGV[i], tonumber(t), through, now)
+            n = n + 1
+          end
+        end
+        return n
+        """;
+
+    /// <summary>
     /// One admission step of one sale, run by the lease holder only.
-    /// KEYS: 1 meta, 2 stock, 3 queue, 4 line, 5 admitted, 6 lease.
+    /// KEYS: 1 meta, 2 stock, 3 queue, 4 line, 5 admitted, 6 lease, 7 tickets, 8 seen, 9 absent, 10 back.
     /// ARGV (<see cref="AdmitLayout"/>): owner, now (unix ms), lease ms, rate per second, window ms, admitted per
-    /// remaining unit, most tickets per step.
+    /// remaining unit, most admissions per step, presence timeout ms, abandon-after ms.
     /// Reply (<see cref="AdmitLayout"/>): {-1} another host holds the lease, {-2} no sale state; otherwise
-    /// {through, issued, live admissions, remaining stock, admitted by this step}.
+    /// {through, issued, live admissions, remaining stock, admitted by this step, presence changes}.
+    /// <para>Presence: a shopper holding a place is present while seen within the presence timeout (a place read, a
+    /// join, or a host reporting its socket). The step first marks the waiting shoppers whose last sight fell past the
+    /// timeout since the previous step as absent (<c>:absent</c>, scored by ticket, so positions count only present
+    /// shoppers), and drops the places of shoppers absent longer than abandon-after (their ticket is gone; a
+    /// placeholder <c>g&lt;ticket&gt;</c> keeps an unreached one counted as absent until the line passes it).</para>
+    /// <para>Admission: returning shoppers (<c>:back</c>, skipped while away) first, in ticket order; then the line
+    /// from <c>through</c>: a present shopper is admitted, an absent one is skipped (keeps the ticket, resumes on
+    /// return), a ticket no longer held is passed. Skipped tickets cost no rate credit, so capacity follows the
+    /// shoppers still there; one step scans at most four times its admissions.</para>
     /// The rate is a credit that grows with time (at most one second's worth, at least one shopper) and is spent
-    /// one ticket at a time; live admissions (deadline not passed) never exceed remaining stock times the admitted per remaining unit.
-    /// One clock: the sale's window, the admission deadlines written here and the purge of lapsed ones use Redis
-    /// <c>TIME</c>, the clock the purchase script checks the deadlines with, so a host whose clock runs ahead neither
-    /// admits before the start nor hands out longer windows. The host's clock (its "now") only paces the rate credit.
+    /// one admission at a time; live admissions (deadline not passed) never exceed remaining stock times the admitted
+    /// per remaining unit. Nothing is admitted while the line is paused (<c>paused</c> in <c>:queue</c>).
+    /// One clock: the sale's window, presence, the admission deadlines written here and the purge of lapsed ones use
+    /// Redis <c>TIME</c>, the clock the purchase script checks the deadlines with. The host's clock (its "now") only
+    /// paces the rate credit.
     /// </summary>
     public static readonly string Admit = $$"""
         local owner = ARGV[{{AdmitLayout.Owner + 1}}]
@@ -81,7 +139,7 @@ internal static class WaitingRoomScripts
         local now = tonumber(nowstr)
         local t = redis.call('TIME')
         local clock = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        local q = redis.call('HMGET', KEYS[3], 'issued', 'through', 'at', 'credit')
+        local q = redis.call('HMGET', KEYS[3], 'issued', 'through', 'at', 'credit', 'cut', 'paused')
         local issued = tonumber(q[1] or '0')
         local through = tonumber(q[2] or '0')
         local at = tonumber(q[3] or nowstr)
@@ -90,45 +148,99 @@ internal static class WaitingRoomScripts
         redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. string.format('%.0f', clock))
         local live = redis.call('ZCARD', KEYS[5])
         local stock = tonumber(redis.call('GET', KEYS[2]) or '0')
-        credit = math.min(credit + math.max(0, now - at) * rate / 1000, math.max(1, rate))
-        local n = 0
-        if m[3] == '1' and clock >= tonumber(m[1]) and clock < tonumber(m[2]) and stock > 0 then
-          n = math.min(math.floor(credit), issued - through, stock * tonumber(ARGV[{{AdmitLayout.PerRemainingUnit + 1}}]) - live,
-            tonumber(ARGV[{{AdmitLayout.MaxPerStep + 1}}]))
-          if n > 0 then
-            local users = redis.call('LRANGE', KEYS[4], through, through + n - 1)
-            local deadline = string.format('%.0f', clock + tonumber(ARGV[{{AdmitLayout.WindowMs + 1}}]))
-            local args = {}
-            for i = 1, #users do
-              args[2 * i - 1] = deadline
-              args[2 * i] = users[i]
+        local changed = 0
+        local cut = clock - tonumber(ARGV[{{AdmitLayout.PresenceMs + 1}}])
+        local from = '-inf'
+        if q[5] then from = '(' .. q[5] end
+        for _, user in ipairs(redis.call('ZRANGEBYSCORE', KEYS[8], from, string.format('%.0f', cut))) do
+          local ticket = redis.call('HGET', KEYS[7], user)
+          if ticket then
+            ticket = tonumber(ticket)
+            if ticket > through or redis.call('ZREM', KEYS[10], user) == 1 then
+              redis.call('ZADD', KEYS[9], ticket, user)
+              changed = changed + 1
             end
-            if #users > 0 then redis.call('ZADD', KEYS[5], unpack(args)) end
-            through = through + n
-            credit = credit - n
-            live = live + #users
-          else
-            n = 0
           end
         end
-        redis.call('HSET', KEYS[3], 'through', through, 'at', nowstr, 'credit', string.format('%.4f', credit))
+        local gone = string.format('(%.0f', clock - tonumber(ARGV[{{AdmitLayout.AbandonMs + 1}}]))
+        for _, user in ipairs(redis.call('ZRANGEBYSCORE', KEYS[8], '-inf', gone)) do
+          redis.call('ZREM', KEYS[8], user)
+          local ticket = redis.call('HGET', KEYS[7], user)
+          if ticket and redis.call('ZREM', KEYS[9], user) == 1 then
+            redis.call('HDEL', KEYS[7], user)
+            if tonumber(ticket) > through then redis.call('ZADD', KEYS[9], ticket, 'g' .. ticket) end
+            redis.call('HINCRBY', KEYS[3], 'abandoned', 1)
+            changed = changed + 1
+          end
+        end
+        local n = 0
+        local open = m[3] == '1' and clock >= tonumber(m[1]) and clock < tonumber(m[2])
+        if open then
+          credit = math.min(credit + math.max(0, now - at) * rate / 1000, math.max(1, rate))
+        else
+          credit = 1 -- before the opening the line only keeps presence: the opening starts like a fresh line
+        end
+        if open and q[6] ~= '1' and stock > 0 then
+          local room = math.min(math.floor(credit), stock * tonumber(ARGV[{{AdmitLayout.PerRemainingUnit + 1}}]) - live,
+            tonumber(ARGV[{{AdmitLayout.MaxPerStep + 1}}]))
+          local deadline = string.format('%.0f', clock + tonumber(ARGV[{{AdmitLayout.WindowMs + 1}}]))
+          if room > 0 then
+            for _, user in ipairs(redis.call('ZRANGE', KEYS[10], 0, room - 1)) do
+              redis.call('ZADD', KEYS[5], deadline, user)
+              redis.call('ZREM', KEYS[10], user)
+              n = n + 1
+            end
+          end
+          local budget = 4 * tonumber(ARGV[{{AdmitLayout.MaxPerStep + 1}}])
+          while n < room and through < issued and budget > 0 do
+            local chunk = math.min(room - n, issued - through, budget)
+            local users = redis.call('LRANGE', KEYS[4], through, through + chunk - 1)
+            if #users == 0 then break end
+            for i, user in ipairs(users) do
+              local ticket = through + i
+              local own = redis.call('HGET', KEYS[7], user)
+              if own and tonumber(own) == ticket then
+                if not redis.call('ZSCORE', KEYS[9], user) then
+                  local seen = redis.call('ZSCORE', KEYS[8], user)
+                  if seen and tonumber(seen) >= cut then
+                    redis.call('ZADD', KEYS[5], deadline, user)
+                    n = n + 1
+                  else
+                    redis.call('ZADD', KEYS[9], ticket, user)
+                    changed = changed + 1
+                  end
+                end
+              else
+                redis.call('ZREM', KEYS[9], 'g' .. ticket)
+              end
+            end
+            through = through + #users
+            budget = budget - #users
+          end
+          credit = credit - n
+          live = live + n
+        end
+        redis.call('HSET', KEYS[3], 'through', through, 'at', nowstr, 'credit', string.format('%.4f', credit), 'cut', string.format('%.0f', cut))
         local out = {}
         out[{{AdmitLayout.Through + 1}}] = through
         out[{{AdmitLayout.Issued + 1}}] = issued
         out[{{AdmitLayout.Live + 1}}] = live
         out[{{AdmitLayout.Stock + 1}}] = stock
         out[{{AdmitLayout.AdmittedNow + 1}}] = n
+        out[{{AdmitLayout.Changed + 1}}] = changed
         return out
         """;
 
     /// <summary>
     /// Reads what live frames show, in one atomic step that also orders them.
-    /// KEYS: 1 meta, 2 stock, 3 queue. ARGV: 1 the host's clock (unix ms, unused: the status follows Redis <c>TIME</c>, the
-    /// clock purchases are decided on).
+    /// KEYS: 1 meta, 2 stock, 3 queue, 4 absent, 5 back. ARGV: 1 the host's clock (unix ms, unused: the status
+    /// follows Redis <c>TIME</c>, the clock purchases are decided on).
     /// Reply (<see cref="SnapshotLayout"/>): {-1} no sale state; otherwise {seq, remaining stock, status, status changed
-    /// 0/1, through, waiting room 0/1}
+    /// 0/1, through, waiting room 0/1, returning shoppers, then pairs (ticket, absent tickets after through up to it)}
     /// where seq grows by one per call (frames carry it so a host drops one that arrives after a newer one) and the
-    /// status is the API's (upcoming, active, sold_out, ended); "changed" is 1 once per change across all hosts.
+    /// status is the API's (upcoming, active, sold_out, ended); "changed" is 1 once per change across all hosts. The
+    /// pairs (at most <see cref="SnapshotLayout.MostCheckpoints"/>, none while nobody is absent) let a screen count
+    /// only present shoppers ahead of its ticket without asking.
     /// </summary>
     public static readonly string Snapshot = $$"""
         local m = redis.call('HMGET', KEYS[1], 'starts', 'ends', 'wr')
@@ -141,7 +253,7 @@ internal static class WaitingRoomScripts
         elseif now < tonumber(m[1]) then st = 'upcoming'
         elseif stock <= 0 then st = 'sold_out'
         else st = 'active' end
-        local q = redis.call('HMGET', KEYS[3], 'through', 'st')
+        local q = redis.call('HMGET', KEYS[3], 'through', 'st', 'issued')
         local seq = redis.call('HINCRBY', KEYS[3], 'seq', 1)
         local changed = 0
         if q[2] ~= st then
@@ -150,13 +262,25 @@ internal static class WaitingRoomScripts
         end
         local wr = 0
         if m[3] == '1' then wr = 1 end
+        local through = tonumber(q[1] or '0')
+        local issued = tonumber(q[3] or '0')
         local out = {}
         out[{{SnapshotLayout.Seq + 1}}] = seq
         out[{{SnapshotLayout.Stock + 1}}] = stock
         out[{{SnapshotLayout.Status + 1}}] = st
         out[{{SnapshotLayout.Changed + 1}}] = changed
-        out[{{SnapshotLayout.Through + 1}}] = tonumber(q[1] or '0')
+        out[{{SnapshotLayout.Through + 1}}] = through
         out[{{SnapshotLayout.WaitingRoom + 1}}] = wr
+        out[{{SnapshotLayout.Returning + 1}}] = redis.call('ZCARD', KEYS[5])
+        if issued > through and redis.call('ZCOUNT', KEYS[4], '(' .. through, '+inf') > 0 then
+          local step = math.ceil((issued - through) / {{SnapshotLayout.MostCheckpoints}})
+          local ticket = through
+          while ticket < issued do
+            ticket = math.min(issued, ticket + step)
+            out[#out + 1] = ticket
+            out[#out + 1] = redis.call('ZCOUNT', KEYS[4], '(' .. through, ticket)
+          end
+        end
         return out
         """;
 }

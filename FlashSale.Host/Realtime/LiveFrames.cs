@@ -35,13 +35,37 @@ public static class LiveFrames
             w.WriteNumber("sentAt"u8, sentAt);
         });
 
-    public static byte[] Queue(Guid saleId, long seq, long admittedThrough, int ratePerSecond, long sentAt) =>
+    /// <summary>
+    /// The line moved. <paramref name="returning"/> skipped shoppers who came back are admitted first (ahead of every
+    /// waiting ticket); <paramref name="absentAhead"/> holds flattened (ticket, absent tickets after
+    /// <paramref name="admittedThrough"/> up to it) pairs, written as <c>[[ticket, absent], …]</c> only while
+    /// someone is away: a screen holding ticket T counts <c>T − admittedThrough − absent(at the last pair below T) +
+    /// returning</c> present shoppers ahead, without asking the server.
+    /// </summary>
+    public static byte[] Queue(Guid saleId, long seq, long admittedThrough, int ratePerSecond, long sentAt, long returning = 0,
+        long[]? absentAhead = null) =>
         Build(saleId, FrameKind.Queue, seq, admittedThrough, w =>
         {
             w.WriteString("type"u8, "queue"u8);
             w.WriteString("saleId"u8, saleId);
             w.WriteNumber("admittedThrough"u8, admittedThrough);
             w.WriteNumber("ratePerSecond"u8, ratePerSecond);
+            if (returning > 0)
+            {
+                w.WriteNumber("returning"u8, returning);
+            }
+            if (absentAhead is { Length: > 0 })
+            {
+                w.WriteStartArray("absentAhead"u8);
+                for (var i = 0; i + 1 < absentAhead.Length; i += 2)
+                {
+                    w.WriteStartArray();
+                    w.WriteNumberValue(absentAhead[i]);
+                    w.WriteNumberValue(absentAhead[i + 1]);
+                    w.WriteEndArray();
+                }
+                w.WriteEndArray();
+            }
             w.WriteNumber("sentAt"u8, sentAt);
         });
 

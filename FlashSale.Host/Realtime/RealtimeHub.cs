@@ -46,6 +46,8 @@ public sealed class RealtimeHub(SaleSignals signals, TimeProvider? clock = null)
     /// </summary>
     public bool IsFollowing(Guid saleId, Guid userId) => userId != Guid.Empty && _shoppers.ContainsKey((saleId, userId));
 
+    public IEnumerable<(Guid SaleId, Guid UserId)> Followers => _shoppers.Keys;
+
     public void Unregister(LiveConnection connection)
     {
         ArgumentNullException.ThrowIfNull(connection);

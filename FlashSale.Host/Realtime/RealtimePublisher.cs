@@ -1,4 +1,5 @@
 using FlashSale.Host.Infrastructure.Events;
+using FlashSale.Host.Infrastructure.Telemetry;
 using FlashSale.Host.Sales;
 using FlashSale.Host.WaitingRoom;
 using Microsoft.Extensions.Options;
@@ -117,6 +118,7 @@ public sealed partial class RealtimePublisher(
             return;
         }
         _lastPublished[saleId] = now;
+        LineMetrics.Record(saleId, snap);
         var (lastStock, lastThrough) = hub.LastValues(saleId);
         var messages = new List<byte[]>(3);
         if ((what & SaleSignals.Stock) != 0 || snap.StatusChanged || lastStock != snap.RemainingStock)
@@ -130,7 +132,8 @@ public sealed partial class RealtimePublisher(
         if (snap.WaitingRoom && ((what & SaleSignals.Queue) != 0 || snap.StatusChanged || lastThrough != snap.AdmittedThrough))
         {
             var room = await catalog.GetAsync(saleId, cancellationToken);
-            messages.Add(LiveFrames.Queue(saleId, snap.Sequence, snap.AdmittedThrough, room?.RatePerSecond ?? 0, now));
+            messages.Add(LiveFrames.Queue(saleId, snap.Sequence, snap.AdmittedThrough, room?.RatePerSecond ?? 0, now,
+                snap.Returning, snap.AbsentAhead));
         }
         // One message for what this tick has of the sale: every socket gets it in one write (RealtimeHub.Deliver).
         switch (messages.Count)

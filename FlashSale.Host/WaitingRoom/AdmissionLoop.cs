@@ -12,7 +12,9 @@ namespace FlashSale.Host.WaitingRoom;
 /// step), so exactly one host moves a given line at a time and a dead holder is replaced after the lease time. A host
 /// that finds the lease taken leaves that sale alone for half a lease. Each step admits at the sale's rate, only
 /// while the sale is open and has stock, and never beyond <see cref="WaitingRoomOptions.AdmittedPerRemainingUnit"/>
-/// live admissions per unit left; admitting raises the sale's queue signal so the new counter goes out as one frame.
+/// live admissions per unit left. Absent shoppers are skipped (see <see cref="WaitingRoomOptions.PresenceTimeoutSeconds"/>).
+/// A step that admitted someone or found someone away raises the sale's queue signal so the new figures go out as
+/// one frame.
 /// </summary>
 public sealed partial class AdmissionLoop(
     RedisWaitingRoom room,
@@ -46,13 +48,16 @@ public sealed partial class AdmissionLoop(
                 }
                 foreach (var sale in catalog.Sales)
                 {
-                    if (now.UtcDateTime < sale.StartsAt || now.UtcDateTime >= sale.EndsAt
+                    // Upcoming sales are stepped too: nothing is admitted before the opening, but presence is kept
+                    // (positions count present shoppers from the first join).
+                    if (now.UtcDateTime >= sale.EndsAt
                         || (_notMineUntil.TryGetValue(sale.SaleId, out var until) && nowMs < until))
                     {
                         continue;
                     }
-                    var step = await room.AdmitAsync(sale.SaleId, _owner, nowMs, sale.RatePerSecond, sale.WindowSeconds * 1000L,
-                        settings.AdmittedPerRemainingUnit, settings.LeaseMilliseconds, settings.MaxAdmissionsPerStep);
+                    var step = await room.AdmitAsync(sale.SaleId, _owner, nowMs, new AdmissionPolicy(sale.RatePerSecond,
+                        sale.WindowSeconds * 1000L, settings.AdmittedPerRemainingUnit, settings.LeaseMilliseconds, settings.MaxAdmissionsPerStep,
+                        (long)(settings.PresenceTimeoutSeconds * 1000), (long)(settings.AbandonAfterSeconds * 1000)));
                     if (!step.Leader)
                     {
                         _notMineUntil[sale.SaleId] = nowMs + (settings.LeaseMilliseconds / 2);
@@ -60,7 +65,7 @@ public sealed partial class AdmissionLoop(
                     }
                     _notMineUntil.Remove(sale.SaleId);
                     LineMetrics.Record(sale.SaleId, step);
-                    if (step.AdmittedNow > 0)
+                    if (step.AdmittedNow > 0 || step.PresenceChanges > 0)
                     {
                         signals.Mark(sale.SaleId, SaleSignals.Queue);
                     }

@@ -8,4 +8,7 @@ namespace FlashSale.Host.WaitingRoom;
 public interface ILineFollowers
 {
     bool IsFollowing(Guid saleId, Guid userId);
+
+    /// <summary>Every (sale, shopper) followed on a socket of this host (a snapshot; each pair once).</summary>
+    IEnumerable<(Guid SaleId, Guid UserId)> Followers { get; }
 }

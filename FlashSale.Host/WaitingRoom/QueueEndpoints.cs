@@ -6,11 +6,12 @@ using FlashSale.Host.Infrastructure.Security;
 using FlashSale.Host.Sales;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace FlashSale.Host.WaitingRoom;
 
 /// <summary>
-/// A shopper's place in a sale's line. <see cref="Position"/> is <c>ticket - admittedThrough</c> (0 once admitted);
+/// A shopper's place in a sale's line. <see cref="Position"/> counts the present shoppers ahead (0 once admitted);
 /// <see cref="EtaSeconds"/> is the position at the sale's rate, counted from the opening for an upcoming sale;
 /// <see cref="AdmittedUntil"/> is when an admitted shopper's window to buy ends. <see cref="PollAfterMs"/> is null
 /// when the shopper follows the sale on a socket of this host: its queue frames carry the line, so it should not poll
@@ -51,7 +52,7 @@ public static class WaitingRoomProblems
 /// waiting room, and its absence is how an endpoint knows.
 /// </summary>
 public sealed record LineServices(SaleDefinitions Definitions, WaitingRoomCatalog Catalog, IStockAuthority Authority, ILineFollowers Followers,
-    TimeProvider Clock, [FromServices] LineDesk? Desk = null);
+    IOptions<WaitingRoomOptions> Options, TimeProvider Clock, [FromServices] LineDesk? Desk = null);
 
 public static class QueueEndpoints
 {
@@ -134,10 +135,13 @@ public static class QueueEndpoints
         var rate = Math.Max(1, settings?.RatePerSecond ?? SaleLimits.DefaultAdmissionRatePerSecond);
         var position = place.Admitted ? 0 : place.Position;
         var eta = (int)Math.Min(int.MaxValue, (position + rate - 1) / rate);
-        // A shopper whose socket here follows the sale hears the line from its frames: no polling at all. Others poll
-        // about four times before the turn comes, never more than once a second nor less than every 10 s.
+        // A shopper whose socket here follows the sale hears the line from its frames and is kept present by this
+        // host (LinePresence): no polling at all. Others poll about four times before the turn comes, never more than
+        // once a second nor less than every 10 s, and at least three times per presence timeout (a poll is what keeps
+        // a shopper without a socket present).
+        var most = (int)Math.Clamp(services.Options.Value.PresenceTimeoutSeconds * 1000 / 3, 100, 10_000);
         int? pollAfter = services.Followers.IsFollowing(id, userId) ? null
-            : place.Admitted ? 5_000 : (int)Math.Clamp(eta * 250L, 1_000, 10_000);
+            : place.Admitted ? Math.Min(5_000, most) : (int)Math.Clamp(eta * 250L, Math.Min(1_000, most), most);
         return TypedResults.Ok(new QueueResponse(place.Ticket, position, place.AdmittedThrough, place.Admitted,
             place.Admitted ? DateTimeOffset.FromUnixTimeMilliseconds(place.AdmittedUntilUnixMs).UtcDateTime : null,
             eta, pollAfter, rate, settings?.WindowSeconds ?? SaleLimits.DefaultAdmissionWindowSeconds));

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace FlashSale.Host.WaitingRoom;
 
 /// <summary>The admission loop's settings, bound from <c>WaitingRoom</c>. Rates and windows are per sale.</summary>
-public sealed class WaitingRoomOptions
+public sealed class WaitingRoomOptions : IValidatableObject
 {
     public const string Section = "WaitingRoom";
 
@@ -45,4 +45,24 @@ public sealed class WaitingRoomOptions
     /// <summary>How often the list of waiting-room sales is re-read from PostgreSQL.</summary>
     [Range(0.05, 3_600)]
     public double CatalogRefreshSeconds { get; set; } = 1;
+
+    /// <summary>
+    /// A shopper in line is present while a socket of theirs follows the sale or a place read (or join) came within
+    /// this long; an absent shopper's ticket is skipped by admission and resumes when they come back.
+    /// </summary>
+    [Range(0.1, 86_400)]
+    public double PresenceTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>A shopper absent this long has left: the place is gone and joining again starts at the back.</summary>
+    [Range(0.2, 86_400)]
+    public double AbandonAfterSeconds { get; set; } = 300;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (AbandonAfterSeconds <= PresenceTimeoutSeconds)
+        {
+            yield return new ValidationResult("AbandonAfterSeconds must be longer than PresenceTimeoutSeconds: a place is abandoned only after its shopper was absent.",
+                [nameof(AbandonAfterSeconds)]);
+        }
+    }
 }

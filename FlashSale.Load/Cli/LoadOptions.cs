@@ -78,6 +78,9 @@ internal sealed record LoadOptions
 
     public string CardNumber { get; init; } = "4242424242424242";
 
+    /// <summary>purchase-storm: each reserved order is paid right after its 201 (the pay step; with --rate R/s, R payments a second).</summary>
+    public bool Pay { get; init; }
+
     /// <summary>flash-rush: a host process on this machine whose memory and CPU the report states.</summary>
     public int? HostPid { get; init; }
 

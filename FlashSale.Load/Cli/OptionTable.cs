@@ -39,6 +39,7 @@ internal static class OptionTable
         new("payment-window", true, "seconds a reservation waits for payment"),
         new("start-in", true, "flash-rush: the created sale opens this long after setup (default 5s)"),
         new("card", true, "card number for pay (default 4242424242424242)"),
+        new("pay", false, "purchase-storm: pay each reserved order right after it (step pay; with --rate R/s that is R payments a second)"),
         new("host-pid", true, "flash-rush: a host process on this machine; the report states its RSS and CPU during the run"),
         new("no-audit", false, "skip the correctness audit"),
         new("audit-sample", true, "orders to read back in the audit: a number or 'all' (default all)"),

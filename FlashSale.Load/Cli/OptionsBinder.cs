@@ -63,6 +63,7 @@ internal static class OptionsBinder
             Poisson = t.Flag("poisson"),
             WriteReports = !t.Flag("no-report"),
             Audit = !t.Flag("no-audit"),
+            Pay = t.Flag("pay"),
             Plain = t.Flag("plain"),
             Quiet = t.Flag("quiet"),
             Thresholds = t.Values("threshold"),

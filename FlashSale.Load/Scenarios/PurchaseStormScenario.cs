@@ -6,11 +6,14 @@ namespace FlashSale.Load.Scenarios;
 /// <summary>
 /// N shoppers buy from one sale as fast as the host answers (closed model) or at a set arrival rate (open model).
 /// Every attempt carries a fresh Idempotency-Key, so each 201 must be a distinct order: the audit checks that.
+/// With <c>--pay</c> each reserved order is paid at once by its shopper (step <c>pay</c>): in the open model
+/// (<c>--rate R/s</c>) that is R payments a second, each measured from when it was sent.
 /// </summary>
 internal sealed class PurchaseStormScenario : IScenario
 {
     private ScenarioContext? _context;
     private StepStats? _purchase;
+    private StepStats? _pay;
     private Guid _saleId;
     private int _quantity;
 
@@ -32,6 +35,7 @@ internal sealed class PurchaseStormScenario : IScenario
     {
         _context = context;
         _purchase = context.Stats.Step(EntryStep);
+        _pay = context.Options.Pay ? context.Stats.Step("pay") : null;
         _quantity = context.Options.Quantity;
         var limit = context.Options.PerUserLimit > 0 ? context.Options.PerUserLimit : 2;
         var sale = await SaleSetup.EnsureAsync(context, limit, context.Options.WaitingRoom ?? false, TimeSpan.Zero, ct);
@@ -61,6 +65,12 @@ internal sealed class PurchaseStormScenario : IScenario
         if (answer.IsOk && answer.Value is { } order)
         {
             _context.Ledger.Add(index, shopper.Id, order);
+            if (_pay is not null && !_context.Stopping.IsCancellationRequested)
+            {
+                start = user.BeginStep();
+                var paid = await _context.Api.PayAsync(shopper.AccessToken, order.Id, _context.Options.CardNumber, ct);
+                _pay.Record(paid.Outcome, start);
+            }
         }
 
         return IterationResult.Continue;

@@ -78,6 +78,46 @@ public sealed class RealHostPurchaseStormTests(FlashSaleApp app) : IClassFixture
     }
 
     [Fact]
+    public async Task A_paying_purchase_storm_at_a_set_rate_pays_every_order_it_reserved()
+    {
+        var options = new LoadOptions
+        {
+            Scenario = "purchase-storm",
+            Target = new Uri("http://localhost"),
+            Rate = 50,
+            Stock = 1000,
+            PerUserLimit = 1000,
+            Pay = true,
+            Duration = TimeSpan.FromSeconds(2),
+            Seed = 13,
+            AdminEmail = FlashSaleApp.AdminEmail,
+            AdminPassword = FlashSaleApp.AdminPassword,
+            OutDir = Path.Combine(_dir, "pay"),
+            ShoppersFile = Path.Combine(_dir, "pay-shoppers.json"),
+        };
+        var environment = new LoadEnvironment
+        {
+            Handler = app.Server.CreateHandler(),
+            Log = TextWriter.Null,
+            Progress = new NullProgress(),
+            GitCommit = "test",
+        };
+
+        var outcome = await LoadRunner.RunAsync(options, environment);
+
+        var report = outcome.Report;
+        var detail = string.Join("; ", report.Verdict.Reasons.Concat(report.Notes).Concat(report.Audit?.Checks.Select(c => $"{c.Name} {c.Status}: {c.Detail}") ?? []));
+        Assert.True(outcome.ExitCode == LoadRunner.ExitPassed, detail);
+        var bought = report.Steps.Single(s => s.Name == "purchase").Outcomes.Single(o => o.Name == "ok").Count;
+        var pay = report.Steps.Single(s => s.Name == "pay");
+        Assert.InRange(bought, 1, 1000);
+        // Every reservation was paid by its shopper, and the host's own audit counts exactly those units paid.
+        Assert.Equal(bought, pay.Outcomes.Single(o => o.Name == "ok").Count);
+        Assert.Equal(bought, pay.Outcomes.Sum(o => o.Count));
+        Assert.Contains($"paid {bought},", report.Audit!.Checks.Single(c => c.Name == "admin-audit").Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_flash_rush_whose_sockets_all_fail_falls_back_to_polling_the_line_and_sells_within_stock()
     {
         var options = new LoadOptions

@@ -96,6 +96,9 @@ public sealed class EndedSaleRetentionTests(RedisConnection redis, TestDatabase 
         await redis.Database.ListRightPushAsync(keys.Line, RedisSaleKeys.Member(kept.Request.UserId));
         await redis.Database.SortedSetAddAsync(keys.Admitted, RedisSaleKeys.Member(kept.Request.UserId), 1);
         await redis.Database.StringSetAsync(keys.Lease, "host", TimeSpan.FromMinutes(1));
+        await redis.Database.SortedSetAddAsync(keys.Seen, RedisSaleKeys.Member(kept.Request.UserId), 1);
+        await redis.Database.SortedSetAddAsync(keys.Absent, RedisSaleKeys.Member(kept.Request.UserId), 1);
+        await redis.Database.SortedSetAddAsync(keys.Back, RedisSaleKeys.Member(kept.Request.UserId), 1);
         Assert.Equal(RedisSaleKeys.For(sale.SaleId).All.Count, (await ExistingKeysAsync(sale.SaleId)).Count);
 
         time.SetUtcNow(sale.EndsAt + Retention);

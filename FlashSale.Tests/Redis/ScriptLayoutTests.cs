@@ -139,6 +139,7 @@ public sealed class ScriptLayoutTests(RedisConnection redis) : IClassFixture<Red
         Assert.Equal(0, (long)joined[JoinLayout.Through]);
         Assert.Equal(1, (long)joined[JoinLayout.At(0, JoinLayout.Ticket)]);
         Assert.Equal(0, (long)joined[JoinLayout.At(0, JoinLayout.Admitted)]);
+        Assert.Equal(1, (long)joined[JoinLayout.At(0, JoinLayout.Position)]);
         Assert.Equal(JoinLayout.NotInLine, (long)joined[JoinLayout.At(1, JoinLayout.Ticket)]);
 
         var args = new RedisValue[AdmitLayout.Args];
@@ -149,9 +150,11 @@ public sealed class ScriptLayoutTests(RedisConnection redis) : IClassFixture<Red
         args[AdmitLayout.WindowMs] = 60_000;
         args[AdmitLayout.PerRemainingUnit] = 2;
         args[AdmitLayout.MaxPerStep] = 5;
+        args[AdmitLayout.PresenceMs] = 60_000;
+        args[AdmitLayout.AbandonMs] = 300_000;
         var step = await admit.EvaluateAsync(redis.Multiplexer, keys.AdmitKeys, args);
-        Assert.Equal([1L, 1L, 1L, 8L, 1L], new[] { AdmitLayout.Through, AdmitLayout.Issued, AdmitLayout.Live, AdmitLayout.Stock, AdmitLayout.AdmittedNow }
-            .Select(i => (long)step[i]));
+        Assert.Equal([1L, 1L, 1L, 8L, 1L, 0L], new[] { AdmitLayout.Through, AdmitLayout.Issued, AdmitLayout.Live, AdmitLayout.Stock,
+            AdmitLayout.AdmittedNow, AdmitLayout.Changed }.Select(i => (long)step[i]));
         args[AdmitLayout.Owner] = "host-b";
         Assert.Equal(AdmitLayout.LeaseHeldElsewhere, (long)(await admit.EvaluateAsync(redis.Multiplexer, keys.AdmitKeys, args))[0]);
 
@@ -167,6 +170,8 @@ public sealed class ScriptLayoutTests(RedisConnection redis) : IClassFixture<Red
         Assert.Equal(1, (long)live[SnapshotLayout.Changed]);
         Assert.Equal(1, (long)live[SnapshotLayout.Through]);
         Assert.Equal(1, (long)live[SnapshotLayout.WaitingRoom]);
+        Assert.Equal(0, (long)live[SnapshotLayout.Returning]);
+        Assert.Equal(SnapshotLayout.Checkpoints, live.Length); // nobody is away: no (ticket, absent) pairs
 
         var missing = RedisSaleKeys.For(redis.NewSale().SaleId);
         Assert.Equal(JoinLayout.NoState, (long)(await join.EvaluateAsync(redis.Multiplexer, missing.JoinKeys, JoinArgs()))[0]);

@@ -139,6 +139,19 @@ public sealed class HostMetricsTests
         Assert.Equal(5, Assert.Single(recorder.Of("flashsale.line.admitted"), m => m.Tag("sale") == tag).Value);
     }
 
+    [Theory]
+    [InlineData(new long[0], 0)]
+    [InlineData(new long[] { 120, 3, 240, 7 }, 7)]
+    public void A_snapshot_records_the_absent_shoppers_its_last_checkpoint_counts(long[] absentAhead, long absent)
+    {
+        using var recorder = new MeterRecorder(HostMetrics.MeterName);
+        var sale = Guid.NewGuid();
+
+        LineMetrics.Record(sale, new SaleSnapshot(1, 10, "active", false, 100, WaitingRoom: true, AbsentAhead: absentAhead));
+
+        Assert.Equal(absent, Assert.Single(recorder.Of("flashsale.line.absent"), m => m.Tag("sale") == sale.ToString()).Value);
+    }
+
     [Fact]
     public async Task A_postgres_that_does_not_answer_is_reported_down_and_an_unconfigured_redis_not_at_all()
     {

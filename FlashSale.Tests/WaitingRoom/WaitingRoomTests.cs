@@ -13,6 +13,8 @@ namespace FlashSale.Tests.WaitingRoom;
 
 public sealed class WaitingRoomTests(FastLiveApp app) : IClassFixture<FastLiveApp>
 {
+    private static readonly AdmissionPolicy Policy = new(1, 60_000, 2, 300, 100, 60_000, 300_000);
+
     [Fact]
     public async Task Tickets_follow_join_order_under_1000_concurrent_joins_and_joining_twice_returns_the_same_ticket()
     {
@@ -202,10 +204,10 @@ public sealed class WaitingRoomTests(FastLiveApp app) : IClassFixture<FastLiveAp
                 await room.JoinAsync(saleId, Guid.NewGuid(), now, join: true);
             }
 
-            var a = await room.AdmitAsync(saleId, "host-a", now, 1, 60_000, 2, 300, 100);
-            var b = await room.AdmitAsync(saleId, "host-b", now + 1_000, 1, 60_000, 2, 300, 100);
+            var a = await room.AdmitAsync(saleId, "host-a", now, Policy);
+            var b = await room.AdmitAsync(saleId, "host-b", now + 1_000, Policy);
             await Task.Delay(400);
-            var c = await room.AdmitAsync(saleId, "host-b", now + 2_000, 1, 60_000, 2, 300, 100);
+            var c = await room.AdmitAsync(saleId, "host-b", now + 2_000, Policy);
 
             Assert.True(a.Leader);
             Assert.Equal(1, a.AdmittedThrough);

@@ -32,18 +32,41 @@ export function patchSale(id, patch) {
   notify(id);
 }
 
-export function putQueue(saleId, patch) {
+/** Absent tickets after admittedThrough and before `ticket`, from a queue frame's (ticket, absent) checkpoints. */
+function absentBefore(checkpoints, ticket) {
+  let absent = 0;
+  for (const [t, n] of checkpoints || []) {
+    if (t < ticket) absent = n; else break;
+  }
+  return absent;
+}
+
+/**
+ * Merges a server answer (queue/me, join: exact, presence-aware position) or, with fromFrame, a queue frame: then the
+ * position is counted here: tickets ahead minus the absent ones (the frame's checkpoints) plus shoppers who came
+ * back (admitted first). A ticket the line passed is our turn, unless the server told us we were skipped while away
+ * (`resuming`): then only the server can say when we are in.
+ */
+export function putQueue(saleId, patch, fromFrame = false) {
   const before = queues.get(saleId) || {};
   const q = { ...before, ...patch };
-  if (q.ticket != null && q.admittedThrough != null) {
-    q.position = Math.max(0, q.ticket - q.admittedThrough);
-    q.admitted = q.admitted || q.position <= 0;
+  if (!fromFrame) {
+    q.resuming = q.ticket != null && !q.admitted && q.admittedThrough != null && q.ticket <= q.admittedThrough;
+  } else if (q.ticket != null && q.admittedThrough != null && !q.admitted) {
+    if (q.ticket > q.admittedThrough) {
+      q.position = Math.max(1, q.ticket - q.admittedThrough - absentBefore(q.absentAhead, q.ticket) + (q.returning || 0));
+    } else if (!q.resuming) {
+      q.position = 0;
+      q.admitted = true;
+    }
   }
   if (q.admitted && !q.admittedSeenAt) q.admittedSeenAt = now();
   queues.set(saleId, q);
   notify(saleId);
-  // The counter passed our ticket: ask once for the exact deadline of our turn (admittedUntil).
-  if (q.admitted && !q.admittedUntil && !before.admitted && q.ticket != null && accessToken()) {
+  // The counter passed our ticket: ask once for the exact deadline of our turn (admittedUntil); a returning shopper
+  // asks at each frame (its turn comes at the next admission step).
+  const ask = (q.admitted && !q.admittedUntil && !before.admitted) || (fromFrame && q.resuming);
+  if (ask && q.ticket != null && accessToken()) {
     request('GET', `/api/v1/flash-sales/${saleId}/queue/me`).then((q2) => putQueue(saleId, q2)).catch(() => {});
   }
 }
@@ -190,7 +213,10 @@ function handleFrame(frame) {
       patchSale(id, { status: frame.status });
       break;
     case 'queue':
-      if (queues.has(id) || watchers.has(id)) putQueue(id, { admittedThrough: frame.admittedThrough, ratePerSecond: frame.ratePerSecond });
+      if (queues.has(id) || watchers.has(id)) {
+        putQueue(id, { admittedThrough: frame.admittedThrough, ratePerSecond: frame.ratePerSecond,
+          returning: frame.returning || 0, absentAhead: frame.absentAhead || [] }, true);
+      }
       break;
     case 'error':
       console.warn('FlashSale live error', frame);
@@ -222,7 +248,7 @@ async function tick() {
   if (state !== 'live' && accessToken()) {
     for (const [id, q] of queues) {
       if (!watchers.has(id) || q.ticket == null || q.admitted) continue;
-      const every = Math.max(1000, q.pollAfterMs || POLL_MS);
+      const every = Math.max(250, q.pollAfterMs || POLL_MS);
       if (t - (lastQueuePoll.get(id) || 0) < every) continue;
       lastQueuePoll.set(id, t);
       request('GET', `/api/v1/flash-sales/${id}/queue/me`).then((q2) => putQueue(id, q2)).catch(() => {});

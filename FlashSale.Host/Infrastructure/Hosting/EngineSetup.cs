@@ -64,6 +64,8 @@ public static class EngineSetup
         services.AddSingleton<ISaleSnapshots>(sp => new RedisSaleSnapshots(sp.GetRequiredService<RedisWaitingRoom>()));
         services.AddSingleton<AdmissionLoop>();
         services.AddHostedService(sp => sp.GetRequiredService<AdmissionLoop>());
+        services.AddSingleton<LinePresence>();
+        services.AddHostedService(sp => sp.GetRequiredService<LinePresence>());
         services.AddHostedService<EngineLifetime>();
         services.AddSingleton<ISocketTickets>(sp => new RedisSocketTickets(sp.GetRequiredService<IConnectionMultiplexer>(),
             sp.GetRequiredService<IOptions<SocketAdmissionOptions>>()));

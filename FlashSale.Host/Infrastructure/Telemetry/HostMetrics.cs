@@ -86,6 +86,10 @@ public static class HostMetrics
     public static readonly Gauge<long> LineAdmittedLive = Meter.CreateGauge<long>(
         "flashsale.line.admitted_live", "{shopper}", "Admitted shoppers whose window to buy is open, by sale.");
 
+    /// <summary>Shoppers in a sale's line who are away (no socket, no recent poll): skipped by admission, keeping their place.</summary>
+    public static readonly Gauge<long> LineAbsent = Meter.CreateGauge<long>(
+        "flashsale.line.absent", "{shopper}", "Shoppers in a sale's line who are away, by sale.");
+
     /// <summary>Outcome tag values, indexed by <see cref="PurchaseStatus"/>.</summary>
     private static readonly string[] OutcomeNames = Enum.GetValues<PurchaseStatus>().Order().Select(Snake).ToArray();
 
