@@ -1,5 +1,6 @@
 namespace FlashSale.Tests;
 
+[Trait("Category", TestCategory.Unit)]
 public class SmokeTests
 {
     [Fact]

@@ -13,6 +13,7 @@ public sealed class RateLimitedApp : FlashSaleApp
     }
 }
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class AuthRateLimitTests(RateLimitedApp app) : IClassFixture<RateLimitedApp>
 {
     [Fact]

@@ -6,6 +6,7 @@ using FlashSale.Tests.Infrastructure;
 
 namespace FlashSale.Tests.Api;
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class CatalogApiTests(FlashSaleApp app) : IClassFixture<FlashSaleApp>
 {
     private async Task<long> ProductCountAsync()

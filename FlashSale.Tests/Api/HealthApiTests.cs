@@ -5,6 +5,7 @@ using FlashSale.Tests.Infrastructure;
 
 namespace FlashSale.Tests.Api;
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class HealthApiTests(FlashSaleApp app) : IClassFixture<FlashSaleApp>
 {
     [Fact]
@@ -45,6 +46,7 @@ public sealed class DegradedApp : FlashSaleApp
     public DegradedApp() => Settings["ConnectionStrings:Redis"] = "127.0.0.1:1,connectTimeout=200";
 }
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class DegradedHealthTests(DegradedApp app) : IClassFixture<DegradedApp>
 {
     [Fact]

@@ -6,6 +6,7 @@ using FlashSale.Tests.Infrastructure;
 
 namespace FlashSale.Tests.Api;
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class SalesApiTests(FlashSaleApp app) : IClassFixture<FlashSaleApp>
 {
     private static async Task<Guid> CreateProductAsync(HttpClient admin, decimal basePrice = 100m)

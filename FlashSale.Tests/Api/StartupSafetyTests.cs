@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 
 namespace FlashSale.Tests.Api;
 
+[Trait("Category", TestCategory.Unit)]
 public sealed class StartupSafetyTests
 {
     private static WebApplication BuildHost(string environment, string signingKey, Dictionary<string, string?>? extra = null)

@@ -8,6 +8,7 @@ using OpenTelemetry.Trace;
 
 namespace FlashSale.Tests.Api;
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class TelemetryTests(FlashSaleApp app) : IClassFixture<FlashSaleApp>
 {
     [Fact]

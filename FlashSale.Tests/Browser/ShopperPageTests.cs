@@ -4,6 +4,7 @@ using FlashSale.Tests.Infrastructure;
 
 namespace FlashSale.Tests.Browser;
 
+[Trait("Category", TestCategory.Browser)]
 [Collection(BrowserGroup.Name)]
 public sealed class ShopperPageTests
 {

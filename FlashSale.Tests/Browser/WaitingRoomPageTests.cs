@@ -2,6 +2,7 @@ using FlashSale.Tests.WaitingRoom;
 
 namespace FlashSale.Tests.Browser;
 
+[Trait("Category", TestCategory.Browser)]
 [Collection(BrowserGroup.Name)]
 public sealed class WaitingRoomPageTests
 {

@@ -15,6 +15,7 @@ namespace FlashSale.Tests.Chaos;
 /// and started again. Nothing confirmed may be lost and nothing may be oversold: afterwards PostgreSQL holds exactly
 /// the orders Redis accepted, and every 201 any shopper saw is among them.
 /// </summary>
+[Trait("Category", TestCategory.Chaos)]
 [Collection(ChaosTests.Name)]
 public sealed class KillNineTests(TestDatabase database, ITestOutputHelper output) : IClassFixture<TestDatabase>
 {

@@ -9,6 +9,7 @@ using Xunit.Abstractions;
 
 namespace FlashSale.Tests.Cluster;
 
+[Trait("Category", TestCategory.Chaos)]
 public sealed class ClusterFailoverTests(ThreeHostsOnReplicatedCluster cluster, ITestOutputHelper output) : IClassFixture<ThreeHostsOnReplicatedCluster>
 {
     [Fact]

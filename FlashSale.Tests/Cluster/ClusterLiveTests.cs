@@ -5,6 +5,7 @@ using FlashSale.Tests.WaitingRoom;
 
 namespace FlashSale.Tests.Cluster;
 
+[Trait("Category", TestCategory.Chaos)]
 [Collection(ThreePrimariesGroup.Name)]
 public sealed class ClusterLiveTests(ThreeHostsOnThreePrimaries cluster)
 {

@@ -7,6 +7,7 @@ using FlashSale.Tests.Purchases;
 
 namespace FlashSale.Tests.Cluster;
 
+[Trait("Category", TestCategory.Chaos)]
 [Collection(ThreePrimariesGroup.Name)]
 public sealed class ClusterStormTests(ThreeHostsOnThreePrimaries cluster)
 {

@@ -10,6 +10,7 @@ namespace FlashSale.Tests.Engine;
 /// loop: random stock, limits, batches of few users and few keys (so replays and limits collide often), invalid
 /// quantities, batches outside the sale window and returns of random orders between batches.
 /// </summary>
+[Trait("Category", TestCategory.Unit)]
 public sealed class BatchDecisionPropertyTests
 {
     private enum Clock { Open, BeforeStart, AfterEnd }

@@ -9,6 +9,7 @@ namespace FlashSale.Tests.Engine;
 /// The loop decides the next batch while earlier batches' orders commit (SaleEngineOptions.CommitsInFlight), and
 /// still answers a batch's accepted callers only after that batch's own commit.
 /// </summary>
+[Trait("Category", TestCategory.Unit)]
 public sealed class CommitsInFlightTests
 {
     private static async Task<(SaleEngine Engine, ObservedAuthority Authority, HeldJournal Journal)> Start(

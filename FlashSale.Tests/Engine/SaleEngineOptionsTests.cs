@@ -2,6 +2,7 @@ using FlashSale.Engine.Core;
 
 namespace FlashSale.Tests.Engine;
 
+[Trait("Category", TestCategory.Unit)]
 public sealed class SaleEngineOptionsTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using static FlashSale.Tests.Engine.EngineTestKit;
 
 namespace FlashSale.Tests.Engine;
 
+[Trait("Category", TestCategory.Unit)]
 public sealed class SaleEngineRegistryTests
 {
     [Fact]

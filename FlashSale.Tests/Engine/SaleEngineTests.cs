@@ -5,6 +5,7 @@ using static FlashSale.Tests.Engine.EngineTestKit;
 
 namespace FlashSale.Tests.Engine;
 
+[Trait("Category", TestCategory.Unit)]
 public sealed class SaleEngineTests
 {
     private static async Task<(SaleEngine Engine, ObservedAuthority Authority, FakeOrderJournal Journal, InProcessStockAuthority Inner)> Start(

@@ -3,6 +3,7 @@ using Xunit.Abstractions;
 namespace FlashSale.Tests.Faults;
 
 /// <summary>PostgreSQL stops, or slows down, while two hosts sell.</summary>
+[Trait("Category", TestCategory.Chaos)]
 [Collection(FaultTests.Name)]
 public sealed class PostgresFaultTests(FaultRig rig, ITestOutputHelper output) : IClassFixture<FaultRig>
 {

@@ -4,6 +4,7 @@ using Xunit.Abstractions;
 namespace FlashSale.Tests.Faults;
 
 /// <summary>Redis restarts, slows down or loses its data while two hosts sell.</summary>
+[Trait("Category", TestCategory.Chaos)]
 [Collection(FaultTests.Name)]
 public sealed class RedisFaultTests(FaultRig rig, ITestOutputHelper output) : IClassFixture<FaultRig>
 {

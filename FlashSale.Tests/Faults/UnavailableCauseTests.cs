@@ -6,6 +6,7 @@ using static FlashSale.Tests.Engine.EngineTestKit;
 namespace FlashSale.Tests.Faults;
 
 /// <summary>The engine meter says why shoppers got a 503: one count per request, tagged with its cause.</summary>
+[Trait("Category", TestCategory.Unit)]
 [Collection(FaultTests.Name)]
 public sealed class UnavailableCauseTests
 {

@@ -9,6 +9,7 @@ namespace FlashSale.Tests.Hosting;
 /// uses it. Read from the sources (namespaces and the <c>FlashSale.Host.…</c> names each file uses), the way a newcomer
 /// would follow them.
 /// </summary>
+[Trait("Category", TestCategory.Unit)]
 public sealed partial class FolderDependencyTests
 {
     private const string CompositionRoot = "Infrastructure/Hosting";

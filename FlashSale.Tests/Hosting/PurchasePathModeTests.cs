@@ -22,6 +22,7 @@ public sealed class ModeHost : FlashSaleApp
 /// The purchase path's mode is chosen once, explicitly, and the two modes never sell from one database at the same
 /// time: a single host holds an exclusive advisory lock, Redis hosts a shared one.
 /// </summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class PurchasePathModeTests
 {
     /// <summary>Stops the hosts in order (hosts on another's database first); an owner drops its database.</summary>

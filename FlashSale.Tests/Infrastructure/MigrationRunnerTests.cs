@@ -3,6 +3,7 @@ using FlashSale.Host.Infrastructure.Persistence;
 
 namespace FlashSale.Tests.Infrastructure;
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class MigrationRunnerTests(TestDatabase database) : IClassFixture<TestDatabase>
 {
     [Fact]

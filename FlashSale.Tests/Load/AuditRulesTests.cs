@@ -3,6 +3,7 @@ using FlashSale.Load.Audit;
 
 namespace FlashSale.Tests.Load;
 
+[Trait("Category", TestCategory.Unit)]
 public sealed class AuditRulesTests
 {
     private static readonly Guid Sale = Guid.NewGuid();

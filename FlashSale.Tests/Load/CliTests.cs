@@ -4,6 +4,7 @@ using FlashSale.Load.Realtime;
 
 namespace FlashSale.Tests.Load;
 
+[Trait("Category", TestCategory.Unit)]
 public sealed class CliTests
 {
     private static LoadOptions Bind(params string[] args) => OptionsBinder.BindRun(ArgumentTokens.Parse(args, OptionTable.Run), args);

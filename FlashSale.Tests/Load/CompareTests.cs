@@ -13,6 +13,7 @@ namespace FlashSale.Tests.Load;
 /// <c>compare</c> on reports stored the way a run stores them (report.json on disk): known deltas are measured and
 /// judged beyond noise, two runs of one distribution are judged "no change", an audit change fails the exit code.
 /// </summary>
+[Trait("Category", TestCategory.Unit)]
 public sealed class CompareTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "flashsale-compare-" + Guid.NewGuid().ToString("N"));

@@ -17,6 +17,7 @@ namespace FlashSale.Tests.Load;
 /// A run spread over two workers that coordinate through the test Redis (a key prefix of their own): the merged
 /// report's totals are the sum of the workers', and the audit of the merged purchases holds.
 /// </summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class DistributedRunTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "flashsale-dist-" + Guid.NewGuid().ToString("N"));

@@ -10,6 +10,7 @@ namespace FlashSale.Tests.Load;
 /// The runner end to end against an in-memory fake of the host's contract: shoppers prepared through the bulk
 /// endpoint, a sale created, a storm, the audit, the reports. No sockets; seconds, not minutes.
 /// </summary>
+[Trait("Category", TestCategory.Unit)]
 public sealed class InProcessRunTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "flashsale-load-" + Guid.NewGuid().ToString("N"));

@@ -4,6 +4,7 @@ using FlashSale.Load.Running;
 
 namespace FlashSale.Tests.Load;
 
+[Trait("Category", TestCategory.Unit)]
 public sealed class OpenModelTests
 {
     [Fact]

@@ -15,6 +15,7 @@ namespace FlashSale.Tests.Load;
 /// <c>--otlp</c> against an OTLP/HTTP receiver in this process: the real exporter posts protobuf metrics to
 /// /v1/metrics while the run goes, and the last second is flushed before the run ends.
 /// </summary>
+[Trait("Category", TestCategory.Unit)]
 public sealed class OtlpTests
 {
     [Fact]

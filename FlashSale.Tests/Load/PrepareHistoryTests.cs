@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FlashSale.Tests.Load;
 
 /// <summary><c>prepare-history</c>: past orders that look finished to every path of the host.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class PrepareHistoryTests(FlashSaleApp app) : IClassFixture<FlashSaleApp>
 {
     [Fact]

@@ -4,6 +4,7 @@ using FlashSale.Tests.WaitingRoom;
 namespace FlashSale.Tests.Load;
 
 /// <summary>FlashSale.Load's flash-rush against the real host in memory, every shopper on a WebSocket.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class RealHostFlashRushTests(FastLiveApp app) : IClassFixture<FastLiveApp>, IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "flashsale-load-rush-" + Guid.NewGuid().ToString("N"));

@@ -13,6 +13,7 @@ namespace FlashSale.Tests.Load;
 /// storm that sells out, then the audit (client checks + the host's admin audit) and the three reports.
 /// It asserts correctness and the files, never a speed.
 /// </summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class RealHostPurchaseStormTests(FlashSaleApp app) : IClassFixture<FlashSaleApp>, IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "flashsale-load-e2e-" + Guid.NewGuid().ToString("N"));

@@ -4,6 +4,7 @@ using FlashSale.Tests.Infrastructure;
 namespace FlashSale.Tests.Load;
 
 /// <summary>The load tool's <c>sockets</c> scenario against the real host in memory: open screens hear stock changes.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class RealHostSocketsTests(FlashSaleApp app) : IClassFixture<FlashSaleApp>, IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "flashsale-load-sockets-" + Guid.NewGuid().ToString("N"));

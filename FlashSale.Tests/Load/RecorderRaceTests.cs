@@ -2,6 +2,7 @@ using FlashSale.Load.Stats;
 
 namespace FlashSale.Tests.Load;
 
+[Trait("Category", TestCategory.Unit)]
 public sealed class RecorderRaceTests
 {
     [Fact]

@@ -8,6 +8,7 @@ using FlashSale.Load.Thresholds;
 
 namespace FlashSale.Tests.Load;
 
+[Trait("Category", TestCategory.Unit)]
 public sealed class ReportTests
 {
     private static readonly RunReport Report = Build();

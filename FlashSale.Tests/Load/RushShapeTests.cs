@@ -12,6 +12,7 @@ namespace FlashSale.Tests.Load;
 /// <c>--watchers</c>, <c>--bots</c>. The options and the arithmetic on their own, then every kind at once against
 /// the real host in memory, each counted apart in the report.
 /// </summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class RushShapeTests(FastLiveApp app) : IClassFixture<FastLiveApp>, IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "flashsale-load-shapes-" + Guid.NewGuid().ToString("N"));

@@ -4,6 +4,7 @@ using FlashSale.Load.Stats;
 
 namespace FlashSale.Tests.Load;
 
+[Trait("Category", TestCategory.Unit)]
 public sealed class StatisticsTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using FlashSale.Load.Thresholds;
 
 namespace FlashSale.Tests.Load;
 
+[Trait("Category", TestCategory.Unit)]
 public sealed class ThresholdTests
 {
     [Theory]

@@ -21,6 +21,7 @@ public sealed class NoPaymentGraceApp : FlashSaleApp
 /// not expire with the money taken: the next pay attempt or the expiry sweeper asks the gateway (the order id is the
 /// charge's idempotency key) and completes it, and the shopper is never charged twice.
 /// </summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class ChargeThenFailedCommitTests(NoPaymentGraceApp app) : IClassFixture<NoPaymentGraceApp>, IAsyncLifetime
 {
     private const string GoodCard = "4242424242424242";

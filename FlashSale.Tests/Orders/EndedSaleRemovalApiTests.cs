@@ -18,6 +18,7 @@ namespace FlashSale.Tests.Orders;
 /// sale ended, expiry and cancellation of its still-reserved orders finish in PostgreSQL without errors and without
 /// bringing a key back, and the audit balances from PostgreSQL alone.
 /// </summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class EndedSaleRemovalApiTests(FlashSaleApp app) : IClassFixture<FlashSaleApp>
 {
     private async Task<Dictionary<string, int>> LedgerAsync(Guid orderId)

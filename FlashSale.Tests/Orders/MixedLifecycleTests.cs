@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FlashSale.Tests.Orders;
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class MixedLifecycleTests(FlashSaleApp app) : IClassFixture<FlashSaleApp>
 {
     [Fact]

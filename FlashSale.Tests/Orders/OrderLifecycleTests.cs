@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FlashSale.Tests.Orders;
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class OrderLifecycleTests(FlashSaleApp app) : IClassFixture<FlashSaleApp>
 {
     private const string GoodCard = "4242424242424242";

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FlashSale.Tests.Orders;
 
 /// <summary>Issue 9 defect 8: a replayed Idempotency-Key answers the order's current status, not the "reserved" it first had.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class ReplayAfterOrderEndedTests(FlashSaleApp app) : IClassFixture<FlashSaleApp>
 {
     [Theory]

@@ -20,6 +20,7 @@ namespace FlashSale.Tests.Orders;
 /// order while it was still reserved and installs its units as held after the return found nothing to give back; the
 /// return must not be recorded as done while its units are lost.
 /// </summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class ReturnRacingRebuildTests(FlashSaleApp app) : IClassFixture<FlashSaleApp>
 {
     [Fact]

@@ -13,6 +13,7 @@ namespace FlashSale.Tests.Postgres;
 /// Redis losing its data (FLUSHALL on a Redis of the test's own) while two hosts sell one sale and their commits are in
 /// flight: the rebuild's epoch fence must keep every 201 true and the stock whole.
 /// </summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class EpochFenceTests(TestDatabase database) : IClassFixture<TestDatabase>, IAsyncLifetime
 {
     private readonly PrivateRedisServer _redis = new();

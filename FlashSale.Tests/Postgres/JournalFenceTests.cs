@@ -7,6 +7,7 @@ using static FlashSale.Tests.Postgres.PostgresOrderJournalTests;
 namespace FlashSale.Tests.Postgres;
 
 /// <summary>What the journal refuses to answer as committed: stale epochs, foreign conflicts, and one sale's bad rows.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class JournalFenceTests(TestDatabase database) : IClassFixture<TestDatabase>
 {
     private async Task<long> CountAsync(Guid sale)

@@ -5,6 +5,7 @@ using FlashSale.Tests.Infrastructure;
 namespace FlashSale.Tests.Postgres;
 
 /// <summary>The one description of an <c>orders</c> row every writer uses, against the table the migrations build.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class OrderRowTests(TestDatabase database) : IClassFixture<TestDatabase>
 {
     [Fact]

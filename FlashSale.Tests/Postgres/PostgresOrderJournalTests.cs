@@ -5,6 +5,7 @@ using FlashSale.Tests.Infrastructure;
 
 namespace FlashSale.Tests.Postgres;
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class PostgresOrderJournalTests(TestDatabase database) : IClassFixture<TestDatabase>
 {
     internal static AcceptedOrder Order(Guid saleId, int quantity = 1, long priceCents = 1999, Guid? user = null)

@@ -10,6 +10,7 @@ using static FlashSale.Tests.Redis.Purchases;
 namespace FlashSale.Tests.Postgres;
 
 /// <summary>Redis and PostgreSQL together: rebuilding lost Redis state, and replaying the stream after a failed commit.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class RedisRecoveryTests(RedisConnection redis, TestDatabase database)
     : IClassFixture<RedisConnection>, IClassFixture<TestDatabase>
 {

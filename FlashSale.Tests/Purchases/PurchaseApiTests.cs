@@ -6,6 +6,7 @@ using FlashSale.Tests.Infrastructure;
 
 namespace FlashSale.Tests.Purchases;
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class PurchaseApiTests(FlashSaleApp app) : IClassFixture<FlashSaleApp>
 {
     private async Task<int> OrderCountAsync(Guid saleId)
@@ -137,6 +138,7 @@ public sealed class SingleNodeApp : FlashSaleApp
     }
 }
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class SingleNodePurchaseTests(SingleNodeApp app) : IClassFixture<SingleNodeApp>
 {
     [Fact]

@@ -6,6 +6,7 @@ using Dapper;
 
 namespace FlashSale.Tests.Purchases;
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class TwoHostPurchaseTests(TwoHosts hosts) : IClassFixture<TwoHosts>
 {
     [Fact]

@@ -12,6 +12,7 @@ public sealed class FrameBudgetApp : FastLiveApp
     public FrameBudgetApp() => Settings["Realtime:MaxFramesPerSecond"] = "1";
 }
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class FrameBudgetTests(FrameBudgetApp app) : IClassFixture<FrameBudgetApp>
 {
     [Fact]

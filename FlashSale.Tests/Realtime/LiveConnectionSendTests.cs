@@ -6,6 +6,7 @@ using FlashSale.Host.Sales;
 namespace FlashSale.Tests.Realtime;
 
 /// <summary>How a broadcast frame leaves: at once on the delivering thread for an idle socket, queued (latest wins) behind a send that is still out.</summary>
+[Trait("Category", TestCategory.Unit)]
 public sealed class LiveConnectionSendTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using FlashSale.Host.Sales;
 
 namespace FlashSale.Tests.Realtime;
 
+[Trait("Category", TestCategory.Unit)]
 public sealed class LiveConnectionTests
 {
     [Fact]

@@ -14,6 +14,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace FlashSale.Tests.Realtime;
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class LiveUpdateTests(FastLiveApp app) : IClassFixture<FastLiveApp>
 {
     [Fact]

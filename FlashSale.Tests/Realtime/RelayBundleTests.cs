@@ -9,6 +9,7 @@ namespace FlashSale.Tests.Realtime;
 /// A publisher tick's frames of one sale travel as one bundle and reach each socket together (socket by socket), so
 /// they leave in one write to the network; a bundle that is not well formed is dropped whole.
 /// </summary>
+[Trait("Category", TestCategory.Unit)]
 public sealed class RelayBundleTests
 {
     [Fact]

@@ -2,6 +2,7 @@ using FlashSale.Host.Realtime;
 
 namespace FlashSale.Tests.Realtime;
 
+[Trait("Category", TestCategory.Unit)]
 public sealed class SocketTokenTests
 {
     [Theory]

@@ -4,6 +4,7 @@ using FlashSale.Tests.WaitingRoom;
 
 namespace FlashSale.Tests.Realtime;
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class TwoHostLiveTests(TwoFastHosts hosts) : IClassFixture<TwoFastHosts>
 {
     [Fact]

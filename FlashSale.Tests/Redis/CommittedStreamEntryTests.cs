@@ -12,6 +12,7 @@ namespace FlashSale.Tests.Redis;
 /// After the engine's journal commits a batch, the stream entries that batch appended are deleted, so the reconciler
 /// reads only what a failed or interrupted commit left behind; an entry whose delete was lost is still written once.
 /// </summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class CommittedStreamEntryTests(RedisConnection redis, TestDatabase database)
     : IClassFixture<RedisConnection>, IClassFixture<TestDatabase>
 {

@@ -16,6 +16,7 @@ namespace FlashSale.Tests.Redis;
 /// The host's clock is a <see cref="FakeTimeProvider"/> moved past the sale's end and its retention (purchases are decided
 /// on Redis' clock, during the sale).
 /// </summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class EndedSaleRetentionTests(RedisConnection redis, TestDatabase database)
     : IClassFixture<RedisConnection>, IClassFixture<TestDatabase>
 {

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace FlashSale.Tests.Redis;
 
 /// <summary>The sale's window is decided on Redis' clock, not on the clock of the host that sends the batch.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class OneClockTests(RedisConnection redis, TestDatabase database) : IClassFixture<RedisConnection>, IClassFixture<TestDatabase>
 {
     [Fact]

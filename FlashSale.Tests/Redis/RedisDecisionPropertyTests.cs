@@ -6,6 +6,7 @@ using FlashSale.Tests.Infrastructure;
 namespace FlashSale.Tests.Redis;
 
 /// <summary>The purchase Lua script against a plain sequential model of the rules, on random batches.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class RedisDecisionPropertyTests(RedisConnection redis, TestDatabase database)
     : IClassFixture<RedisConnection>, IClassFixture<TestDatabase>
 {

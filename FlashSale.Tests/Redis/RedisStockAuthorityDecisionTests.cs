@@ -6,6 +6,7 @@ using static FlashSale.Tests.Redis.Purchases;
 
 namespace FlashSale.Tests.Redis;
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class RedisStockAuthorityDecisionTests(RedisConnection redis, TestDatabase database)
     : IClassFixture<RedisConnection>, IClassFixture<TestDatabase>
 {

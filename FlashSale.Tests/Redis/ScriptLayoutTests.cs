@@ -11,6 +11,7 @@ namespace FlashSale.Tests.Redis;
 /// (DecideReply, ClaimReply) as what it did; the same for the waiting room's scripts (JoinLayout, AdmitLayout,
 /// SnapshotLayout). The scripts are run directly, without the authority or the waiting room around them.
 /// </summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class ScriptLayoutTests(RedisConnection redis) : IClassFixture<RedisConnection>
 {
     private const long Epoch = 7;

@@ -8,6 +8,7 @@ namespace FlashSale.Tests.Sales;
 /// The purchase path's cache of sale definitions: a stale entry is served while ONE reload runs, and a sale nobody
 /// asked for yet is loaded once however many requests want it at the same moment.
 /// </summary>
+[Trait("Category", TestCategory.Unit)]
 public sealed class SaleDefinitionsTests
 {
     private static readonly DateTime Now = new(2030, 1, 1, 12, 0, 0, DateTimeKind.Utc);

@@ -27,6 +27,7 @@ public sealed class TwoResyncingHosts : TwoHosts
 /// Issue 9 defects 2 and 3: an admin change made on one host reaches every host's engine, definition cache, admission
 /// settings and Redis within a second, in version order, and Redis converges to PostgreSQL's latest version.
 /// </summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class TwoHostSaleChangeTests(TwoResyncingHosts hosts) : IClassFixture<TwoResyncingHosts>
 {
     private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);

@@ -20,6 +20,7 @@ public sealed class BehindProxyApp : PeerAddressApp
 }
 
 /// <summary>Issue 11 item 1: forwarded headers only from configured proxies; limits count the real client, IPv6 by /64.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class ForwardedHeadersTests(BehindProxyApp app) : IClassFixture<BehindProxyApp>
 {
     private async Task<HttpStatusCode> SignInAsync(string peer, string? forwardedFor)

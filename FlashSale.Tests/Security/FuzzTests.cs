@@ -15,6 +15,7 @@ namespace FlashSale.Tests.Security;
 /// invalid by construction, and a valid token is only sent where a body is read (so a body-less POST such as
 /// logout-all is only ever refused), so any write would be a defect. Bounded: a few hundred requests, a few seconds.
 /// </summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed partial class FuzzTests(FlashSaleApp app) : IClassFixture<FlashSaleApp>
 {
     private sealed record Route(string Pattern, string Method, bool ReadsBody);

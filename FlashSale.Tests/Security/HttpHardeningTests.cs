@@ -7,6 +7,7 @@ using FlashSale.Tests.Infrastructure;
 namespace FlashSale.Tests.Security;
 
 /// <summary>Issue 11 item 9: security headers, a body limit, control characters refused, a bounded page number.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class HttpHardeningTests(FlashSaleApp app) : IClassFixture<FlashSaleApp>
 {
     private async Task<long> CountAsync(string table)

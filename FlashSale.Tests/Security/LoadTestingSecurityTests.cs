@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting.Internal;
 namespace FlashSale.Tests.Security;
 
 /// <summary>Issue 11 item 8: the bulk-shopper endpoint never hands out accounts with passwords and stays out of production.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class LoadTestingSecurityTests(FlashSaleApp app) : IClassFixture<FlashSaleApp>
 {
     [Theory]

@@ -50,6 +50,7 @@ public sealed class NoGatewayApp : DefaultLimitsApp
 }
 
 /// <summary>Issue 11 item 5: the test gateway only when asked for; otherwise pay is 503 and the host warns at start.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class NoGatewayTests(NoGatewayApp app) : IClassFixture<NoGatewayApp>
 {
     [Fact]
@@ -81,6 +82,7 @@ public sealed class NoGatewayTests(NoGatewayApp app) : IClassFixture<NoGatewayAp
 }
 
 /// <summary>Issue 11 item 5: card testing against one order is cut off after a few attempts.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class PayAttemptTests(DefaultLimitsApp app) : IClassFixture<DefaultLimitsApp>
 {
     [Fact]

@@ -20,6 +20,7 @@ public sealed class PerfLimitsApp : DefaultLimitsApp
     }
 }
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class PerfLimitsTests(PerfLimitsApp app) : IClassFixture<PerfLimitsApp>
 {
     /// <summary>The RateLimits__/Accounts__ variables the script exports, as configuration keys.</summary>

@@ -15,6 +15,7 @@ public sealed class RevocationApp : DefaultLimitsApp
 /// Issue 11 item 7: a per-user security stamp in the access token; logout-all, a password change and a refresh-token
 /// reuse bump it, so older access tokens fail on admin routes, pay and the socket ticket, and open sockets close.
 /// </summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class RevocationTests(RevocationApp app) : IClassFixture<RevocationApp>
 {
     /// <summary>Paying an order that does not exist: 404 with a live session, 401 with a revoked one.</summary>

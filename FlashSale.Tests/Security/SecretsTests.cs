@@ -16,6 +16,7 @@ using Microsoft.Extensions.Options;
 namespace FlashSale.Tests.Security;
 
 /// <summary>Issue 11 item 6 (and the 60-minute cap of item 7): development secrets stay in Development.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class SecretsTests
 {
     private static string Repository([System.Runtime.CompilerServices.CallerFilePath] string here = "") =>

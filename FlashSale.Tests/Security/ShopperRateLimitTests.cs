@@ -9,6 +9,7 @@ using StackExchange.Redis;
 namespace FlashSale.Tests.Security;
 
 /// <summary>Issue 11 item 4: a token bucket per user on purchases, the waiting room and pay.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class ShopperRateLimitTests(DefaultLimitsApp app) : IClassFixture<DefaultLimitsApp>
 {
     private static async Task<HttpResponseMessage[]> BurstAsync(HttpClient client, Func<int, HttpRequestMessage> request, int count) =>
@@ -56,6 +57,7 @@ public sealed class ShopperRateLimitTests(DefaultLimitsApp app) : IClassFixture<
 }
 
 /// <summary>Issue 11 item 4: a bot cycling Idempotency-Keys cannot grow Redis or the sale cache without bound.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class UnboundedGrowthTests(FlashSaleApp app) : IClassFixture<FlashSaleApp>
 {
     [Fact]

@@ -25,6 +25,7 @@ public sealed class HashGateApp : DefaultLimitsApp
 }
 
 /// <summary>Issue 11 item 2: per-email failure limit, bounded hashing, limits on refresh/logout, OWASP work factor with rehash.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class SignInAbuseTests(DefaultLimitsApp app) : IClassFixture<DefaultLimitsApp>
 {
     private static object Login(string email, string password) => new { email, password };
@@ -103,6 +104,7 @@ public sealed class SignInAbuseTests(DefaultLimitsApp app) : IClassFixture<Defau
     private static int Iterations(string hash) => (int)BinaryPrimitives.ReadUInt32BigEndian(Convert.FromBase64String(hash).AsSpan(5));
 }
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class SessionRateLimitTests(SessionLimitApp app) : IClassFixture<SessionLimitApp>
 {
     [Fact]
@@ -124,6 +126,7 @@ public sealed class SessionRateLimitTests(SessionLimitApp app) : IClassFixture<S
     }
 }
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class HashGateTests(HashGateApp app) : IClassFixture<HashGateApp>
 {
     [Fact]

@@ -7,6 +7,7 @@ using FlashSale.Tests.WaitingRoom;
 namespace FlashSale.Tests.Security;
 
 /// <summary>Issue 11 item 3: one account cannot hold every socket; the 6th of one user is refused, others still connect.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class SocketCapTests(DefaultLimitsApp app) : IClassFixture<DefaultLimitsApp>
 {
     [Fact]
@@ -59,6 +60,7 @@ public sealed class ConnectionGuardApp : KestrelApp
 }
 
 /// <summary>Issue 11 item 3 at the connection level: a per-address connection cap and a short header timeout.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class ConnectionGuardTests(ConnectionGuardApp app) : IClassFixture<ConnectionGuardApp>
 {
     private async Task<TcpClient> ConnectAsync()

@@ -17,6 +17,7 @@ public sealed class TicketApp : DefaultLimitsApp
 }
 
 /// <summary>Issue 11 item 10: browsers open /ws with a one-use 30 s ticket, never a token in the URL; foreign origins are refused.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class SocketTicketTests(TicketApp app) : IClassFixture<TicketApp>
 {
     private static Uri WithTicket(string ticket) => new($"ws://localhost/ws?ticket={Uri.EscapeDataString(ticket)}");

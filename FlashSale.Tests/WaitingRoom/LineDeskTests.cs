@@ -7,6 +7,7 @@ using StackExchange.Redis;
 namespace FlashSale.Tests.WaitingRoom;
 
 /// <summary>Joins and place reads answered in batches (one Lua call each), and no polling for a shopper whose socket follows the line.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class LineDeskTests(FastLiveApp app) : IClassFixture<FastLiveApp>
 {
     [Fact]

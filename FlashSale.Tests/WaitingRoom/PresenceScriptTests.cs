@@ -8,6 +8,7 @@ namespace FlashSale.Tests.WaitingRoom;
 /// their ticket, a returning one is admitted first at the next step, an abandoned one must join again, and positions
 /// count only present shoppers.
 /// </summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class PresenceScriptTests(RedisConnection redis) : IClassFixture<RedisConnection>
 {
     private const long PresenceMs = 300;

@@ -17,6 +17,7 @@ public sealed class ShortPresenceApp : FastLiveApp
 }
 
 /// <summary>No dead places through the API: sockets keep their shoppers present, silent shoppers are skipped.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class PresenceTests(ShortPresenceApp app) : IClassFixture<ShortPresenceApp>
 {
     private async Task PauseAsync(Guid sale, bool paused)

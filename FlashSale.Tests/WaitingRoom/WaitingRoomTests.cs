@@ -11,6 +11,7 @@ using StackExchange.Redis;
 
 namespace FlashSale.Tests.WaitingRoom;
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class WaitingRoomTests(FastLiveApp app) : IClassFixture<FastLiveApp>
 {
     private static readonly AdmissionPolicy Policy = new(1, 60_000, 2, 300, 100, 60_000, 300_000);
