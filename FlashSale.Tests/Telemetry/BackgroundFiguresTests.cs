@@ -11,6 +11,7 @@ using Npgsql;
 namespace FlashSale.Tests.Telemetry;
 
 /// <summary>The figures only a periodic check knows, against the real PostgreSQL and Redis.</summary>
+[Trait("Category", TestCategory.Integration)]
 public sealed class BackgroundFiguresTests(FlashSaleApp app) : IClassFixture<FlashSaleApp>
 {
     [Fact]

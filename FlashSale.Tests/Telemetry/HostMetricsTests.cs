@@ -12,6 +12,7 @@ using Npgsql;
 namespace FlashSale.Tests.Telemetry;
 
 /// <summary>Each figure is recorded where it is known, with the tags the rules and the admin page read.</summary>
+[Trait("Category", TestCategory.Unit)]
 public sealed class HostMetricsTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 6, 3, 0, 0, TimeSpan.Zero);

@@ -52,6 +52,7 @@ public sealed class PrometheusApp : FlashSaleApp
     }
 }
 
+[Trait("Category", TestCategory.Integration)]
 public sealed class PrometheusEndpointTests(PrometheusApp app) : IClassFixture<PrometheusApp>
 {
     [Fact]
@@ -89,6 +90,7 @@ public sealed class PrometheusEndpointTests(PrometheusApp app) : IClassFixture<P
     }
 }
 
+[Trait("Category", TestCategory.Unit)]
 public sealed class PrometheusOptionsTests
 {
     [Theory]
