@@ -7,6 +7,9 @@
 #   scripts/run.sh --hosts N    N hosts on a local Redis Cluster behind nginx on :5000 instead (scripts/lib/many-hosts.sh)
 #   scripts/run.sh --observe    also a local Prometheus on http://127.0.0.1:9090 with FlashSale's rules, scraping the
 #                               host's /metrics on 127.0.0.1:9464 (with --hosts, host i on 9464+i-1); combines with --hosts
+#
+# The mail the shop sends goes to a local smtp4dev inbox, http://127.0.0.1:5025 (scripts/lib/mail-inbox.sh;
+# FLASHSALE_MAIL=off, or your own Email__Smtp__Host, leaves it out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +24,10 @@ if [ -n "$observe" ]; then
   export FLASHSALE_OBSERVE=1 FLASHSALE_METRICS_PORT="${FLASHSALE_METRICS_PORT:-9464}"
   scripts/services.sh observe up
 fi
+
+# shellcheck source=lib/mail-inbox.sh
+. scripts/lib/mail-inbox.sh
+start_mail_inbox
 
 if [ "${1:-}" = "--hosts" ]; then
   export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
@@ -56,6 +63,13 @@ if [ -n "$observe" ]; then
   echo "Prometheus at http://127.0.0.1:${FLASHSALE_PROMETHEUS_PORT:-9090} scrapes this host's metrics on 127.0.0.1:$FLASHSALE_METRICS_PORT"
 fi
 urls="http://127.0.0.1:5000"
-for arg in "$@"; do [ "$arg" = "--urls" ] && urls=""; done
+public="$urls" previous=""
+for arg in "$@"; do
+  [ "$arg" = "--urls" ] && urls=""
+  [ "$previous" = "--urls" ] && public="${arg%%;*}"
+  previous="$arg"
+done
+# The links in the emails lead back to this page.
+export Email__PublicBaseUrl="${Email__PublicBaseUrl:-$public}"
 echo "FlashSale serving at ${urls:-the given --urls} (Ctrl+C to stop)"
 exec "${host[@]}" ${urls:+--urls "$urls"} "$@"

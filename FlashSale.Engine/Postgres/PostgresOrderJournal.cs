@@ -32,6 +32,12 @@ public sealed record PostgresOrderJournalOptions
     /// present is redone through the staging table. False always goes through the staging table.
     /// </summary>
     public bool DirectCopy { get; init; } = true;
+
+    /// <summary>
+    /// Write each new order's "reserved" notice into <c>notification_outbox</c> in the same transaction (one more
+    /// binary COPY per commit, never a round trip per order). The host sets it from <c>Notify:Enabled</c>.
+    /// </summary>
+    public bool ReservationNotices { get; init; }
 }
 
 /// <summary>
@@ -50,6 +56,9 @@ public sealed record PostgresOrderJournalOptions
 /// under another order id) fails the batch loudly. An order the insert skipped must already be there with the same
 /// sale and shopper, else the batch fails (<see cref="OrderConflictException"/>): nothing is answered 201 for a row
 /// this commit neither inserted nor found.</item>
+/// <item>with <see cref="PostgresOrderJournalOptions.ReservationNotices"/>, each order's "reserved" notice into
+/// <c>notification_outbox</c> (<see cref="ReservationNotice"/>): one more binary COPY on the direct way, a CTE over the
+/// inserted rows on the staging way, so a notice commits with its order and a replayed order gets none.</item>
 /// </list>
 /// When the transaction fails on one batch's data (a value the table refuses, a conflict), the commit is redone one
 /// batch per transaction, so one sale's bad order fails only its own callers. The reservation is the order row
@@ -70,6 +79,14 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
 
     private static readonly string Insert =
         $"insert into orders ({OrderRow.Columns}) select {OrderRow.Columns} from order_staging on conflict (id) do nothing returning id";
+
+    private static readonly string InsertWithNotices =
+        $"""
+        with inserted as (
+            insert into orders ({OrderRow.Columns}) select {OrderRow.Columns} from order_staging on conflict (id) do nothing returning id, user_id
+        ), {ReservationNotice.FromInserted}
+        select id from inserted
+        """;
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresOrderJournalOptions _options;
@@ -272,7 +289,7 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
                 return await DirectAsync(writer, batch, start, count).ConfigureAwait(false);
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DeadlockDetected
-                || (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "orders_pkey"))
+                || (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName is "orders_pkey" or ReservationNotice.Constraint))
             {
                 Interlocked.Increment(ref _fallbacks);
             }
@@ -295,56 +312,54 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
         }
     }
 
-    private static async Task<int> DirectAsync(WriterState writer, List<Pending> batch, int start, int count)
+    private async Task<int> DirectAsync(WriterState writer, List<Pending> batch, int start, int count)
     {
         var connection = writer.Connection!;
         await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
         await CheckEpochsAsync(writer, batch, start, count, transaction).ConfigureAwait(false);
-        var rows = 0;
-        await using (var importer = await connection.BeginBinaryImportAsync(CopyOrders).ConfigureAwait(false))
+        var rows = await CopyAsync(connection, CopyOrders, OrderRow.Write, batch, start, count).ConfigureAwait(false);
+        if (_options.ReservationNotices)
         {
-            for (var i = start; i < start + count; i++)
-            {
-                if (batch[i].Waiter.Refusal is not null)
-                {
-                    continue;
-                }
-                foreach (var order in batch[i].Orders.Span)
-                {
-                    // Synchronous writes: they only touch the connection's buffer until it fills (then one send).
-                    OrderRow.Write(importer, order);
-                    rows++;
-                }
-            }
-            await importer.CompleteAsync().ConfigureAwait(false);
+            // One "reserved" outbox row per order, by one more COPY in the same transaction: per commit, not per order.
+            await CopyAsync(connection, ReservationNotice.Copy, ReservationNotice.Write, batch, start, count).ConfigureAwait(false);
         }
         await transaction.CommitAsync().ConfigureAwait(false);
         return rows;
     }
 
-    private static async Task<int> StagedAsync(WriterState writer, List<Pending> batch, int start, int count)
+    private delegate void RowWriter(NpgsqlBinaryImporter importer, in AcceptedOrder order);
+
+    /// <summary>One binary COPY of a row per order of batches [start, start + count) not refused yet; returns the rows.</summary>
+    private static async Task<int> CopyAsync(NpgsqlConnection connection, string copy, RowWriter write, List<Pending> batch, int start, int count)
+    {
+        var rows = 0;
+        await using var importer = await connection.BeginBinaryImportAsync(copy).ConfigureAwait(false);
+        for (var i = start; i < start + count; i++)
+        {
+            if (batch[i].Waiter.Refusal is not null)
+            {
+                continue;
+            }
+            foreach (var order in batch[i].Orders.Span)
+            {
+                // Synchronous writes: they only touch the connection's buffer until it fills (then one send).
+                write(importer, order);
+                rows++;
+            }
+        }
+        await importer.CompleteAsync().ConfigureAwait(false);
+        return rows;
+    }
+
+    private async Task<int> StagedAsync(WriterState writer, List<Pending> batch, int start, int count)
     {
         var connection = writer.Connection!;
         await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
         await CheckEpochsAsync(writer, batch, start, count, transaction).ConfigureAwait(false);
-        await using (var importer = await connection.BeginBinaryImportAsync(CopyStaging).ConfigureAwait(false))
-        {
-            for (var i = start; i < start + count; i++)
-            {
-                if (batch[i].Waiter.Refusal is not null)
-                {
-                    continue;
-                }
-                foreach (var order in batch[i].Orders.Span)
-                {
-                    OrderRow.Write(importer, order);
-                }
-            }
-            await importer.CompleteAsync().ConfigureAwait(false);
-        }
+        await CopyAsync(connection, CopyStaging, OrderRow.Write, batch, start, count).ConfigureAwait(false);
         var inserted = writer.Inserted;
         inserted.Clear();
-        await using (var insert = new NpgsqlCommand(Insert, connection, transaction))
+        await using (var insert = new NpgsqlCommand(_options.ReservationNotices ? InsertWithNotices : Insert, connection, transaction))
         await using (var reader = await insert.ExecuteReaderAsync().ConfigureAwait(false))
         {
             while (await reader.ReadAsync().ConfigureAwait(false))

@@ -1,4 +1,5 @@
 using Dapper;
+using FlashSale.Host.Notifications;
 using FlashSale.Host.Orders.Payments;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -18,7 +19,7 @@ namespace FlashSale.Host.Orders;
 /// </para>
 /// </summary>
 public sealed partial class OrderLifecycle(NpgsqlDataSource db, IPaymentGateway gateway, UnitReturns returns, IOptions<OrderSweepOptions> options,
-    ILogger<OrderLifecycle> logger)
+    OrderNotices notices, ILogger<OrderLifecycle> logger)
 {
     public enum PayOutcome { Paid, AlreadyPaid, Declined, InsufficientFunds, Expired, Cancelled, NotFound }
 
@@ -118,7 +119,7 @@ public sealed partial class OrderLifecycle(NpgsqlDataSource db, IPaymentGateway 
                 ), ledger as (
                     insert into inventory_ledger (flash_sale_id, order_id, movement, quantity, created_at)
                     select flash_sale_id, id, 'paid', quantity, now() from paid
-                )
+                ){notices.After("paid", NotificationKinds.Paid)}
                 select {OrderStore.Columns} from paid
                 """, new { orderId = order.Id, id = Guid.CreateVersion7(), amount = charge.Amount, last4 = charge.CardLast4 },
                 cancellationToken: cancellationToken));
@@ -197,7 +198,7 @@ public sealed partial class OrderLifecycle(NpgsqlDataSource db, IPaymentGateway 
             ), ledger as (
                 insert into inventory_ledger (flash_sale_id, order_id, movement, quantity, created_at)
                 select flash_sale_id, id, 'cancelled', quantity, now() from cancelled
-            )
+            ){notices.After("cancelled", NotificationKinds.Cancelled)}
             select {OrderStore.Columns} from cancelled
             """, new { orderId, userId, grace = GraceSeconds }, cancellationToken: cancellationToken));
     }
@@ -225,7 +226,7 @@ public sealed partial class OrderLifecycle(NpgsqlDataSource db, IPaymentGateway 
                 ), ledger as (
                     insert into inventory_ledger (flash_sale_id, order_id, movement, quantity, created_at)
                     select flash_sale_id, id, 'expired', quantity, now() from expired
-                )
+                ){notices.After("expired", NotificationKinds.Expired)}
                 select {OrderStore.Columns} from expired
                 """, new { limit }, cancellationToken: cancellationToken))).AsList();
         }

@@ -13,6 +13,9 @@ public enum FrameKind : byte
     Queue = (byte)'q',
     Price = (byte)'p',
     Sale = (byte)'a',
+
+    /// <summary>"The sale you asked about opens soon", to one shopper's sockets (Notifications' reminder frame).</summary>
+    Reminder = (byte)'r',
 }
 
 /// <summary>

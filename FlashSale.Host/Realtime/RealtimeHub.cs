@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using FlashSale.Host.Infrastructure.Telemetry;
+using FlashSale.Host.Notifications;
 using FlashSale.Host.Sales;
 using FlashSale.Host.WaitingRoom;
 
@@ -12,12 +13,14 @@ namespace FlashSale.Host.Realtime;
 /// socket gets it at once on this thread, a busy one queues it (see <see cref="LiveConnection"/>), so fan-out never
 /// waits on a socket.
 /// </summary>
-public sealed class RealtimeHub(SaleSignals signals, TimeProvider? clock = null) : ILineFollowers
+public sealed class RealtimeHub(SaleSignals signals, TimeProvider? clock = null) : ILineFollowers, IShopperSockets
 {
     private readonly ConcurrentDictionary<Guid, SaleTopic> _topics = new();
     private readonly ConcurrentDictionary<LiveConnection, byte> _connections = new();
     // (sale, user) → this host's open subscriptions of that shopper to that sale (a shopper may have several tabs).
     private readonly ConcurrentDictionary<(Guid SaleId, Guid UserId), int> _shoppers = new();
+    // user → this host's open sockets of that shopper, whatever they follow: frames for one shopper (reminders).
+    private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<LiveConnection, byte>> _byUser = new();
 
     public int ConnectionCount => _connections.Count;
 
@@ -34,10 +37,34 @@ public sealed class RealtimeHub(SaleSignals signals, TimeProvider? clock = null)
 
     public void Register(LiveConnection connection)
     {
+        ArgumentNullException.ThrowIfNull(connection);
         if (_connections.TryAdd(connection, 0))
         {
             HostMetrics.SocketsOpen.Add(1);
         }
+        if (connection.UserId != Guid.Empty)
+        {
+            _byUser.GetOrAdd(connection.UserId, static _ => new()).TryAdd(connection, 0);
+        }
+    }
+
+    /// <summary>Hands a frame about <paramref name="saleId"/> to every open socket of these shoppers here.</summary>
+    public int SendToShoppers(Guid saleId, IEnumerable<Guid> userIds, byte[] frame)
+    {
+        ArgumentNullException.ThrowIfNull(userIds);
+        var sent = 0;
+        foreach (var userId in userIds)
+        {
+            if (_byUser.TryGetValue(userId, out var sockets))
+            {
+                foreach (var connection in sockets.Keys)
+                {
+                    connection.Deliver(saleId, FrameKind.Reminder, frame);
+                    sent++;
+                }
+            }
+        }
+        return sent;
     }
 
     /// <summary>
@@ -54,6 +81,11 @@ public sealed class RealtimeHub(SaleSignals signals, TimeProvider? clock = null)
         if (_connections.TryRemove(connection, out _))
         {
             HostMetrics.SocketsOpen.Add(-1);
+        }
+        if (_byUser.TryGetValue(connection.UserId, out var sockets))
+        {
+            // An emptied set stays (a few bytes per shopper seen): removing it could race a new socket of that shopper.
+            sockets.TryRemove(connection, out _);
         }
         foreach (var saleId in connection.Subscriptions)
         {

@@ -1,3 +1,4 @@
+using FlashSale.Host.Notifications;
 using FlashSale.Host.Sales;
 using FlashSale.Host.WaitingRoom;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,7 @@ public static class RealtimeSetup
 
         services.AddSingleton<RealtimeHub>();
         services.AddSingleton<ILineFollowers>(sp => sp.GetRequiredService<RealtimeHub>());
+        services.AddSingleton<IShopperSockets>(sp => sp.GetRequiredService<RealtimeHub>());
         services.AddSingleton<SocketTokens>();
         services.AddFlashSaleSocketSecurity();
         services.AddSingleton<WaitingRoomCatalog>();

@@ -9,6 +9,7 @@ using FlashSale.Host.Infrastructure.Security;
 using FlashSale.Host.Infrastructure.Seeding;
 using FlashSale.Host.Infrastructure.Telemetry;
 using FlashSale.Host.LoadTesting;
+using FlashSale.Host.Notifications;
 using FlashSale.Host.Orders;
 using FlashSale.Host.Realtime;
 using FlashSale.Host.Sales;
@@ -47,6 +48,7 @@ public static class HostSetup
         services.AddSingleton<Seeder>();
         services.AddFlashSaleEngine(builder.Configuration);
         services.AddFlashSaleRealtime();
+        services.AddFlashSaleNotifications(builder.Configuration);
         services.AddFlashSaleTelemetry(builder.Configuration);
         if (TelemetrySetup.MetricsExported(builder.Configuration))
         {
@@ -122,6 +124,7 @@ public static class HostSetup
         app.MapOrders();
         app.MapWaitingRoom();
         app.MapRealtime();
+        app.MapNotifications();
         app.MapLoadTesting();
         return app;
     }

@@ -1,0 +1,56 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FlashSale.Host.Notifications;
+
+/// <summary>How notifications leave as email (section <c>Email</c>). No <c>Email:Smtp:Host</c>: recorded, not sent.</summary>
+public sealed class EmailOptions
+{
+    public const string Section = "Email";
+
+    /// <summary>The sender, e.g. <c>FlashSale &lt;shop@example.com&gt;</c>; required once an SMTP host is set.</summary>
+    public string From { get; set; } = "";
+
+    /// <summary>The shop's name in subjects and bodies.</summary>
+    [Required]
+    public string ShopName { get; set; } = "FlashSale";
+
+    /// <summary>Where the page is, for the links in a message (its orders, the sale, unsubscribing).</summary>
+    [Required]
+    public string PublicBaseUrl { get; set; } = "http://127.0.0.1:8080";
+
+    /// <summary>Messages one host sends per second at most: a sale with 100,000 reminders is paced, not a burst.</summary>
+    [Range(1, 100_000)]
+    public int MaxPerSecond { get; set; } = 50;
+
+    public SmtpSettings Smtp { get; set; } = new();
+
+    public bool Sends => !string.IsNullOrWhiteSpace(Smtp.Host);
+
+    public sealed class SmtpSettings
+    {
+        public string Host { get; set; } = "";
+
+        [Range(1, 65_535)]
+        public int Port { get; set; } = 25;
+
+        /// <summary>None, Auto, SslOnConnect or StartTls (MailKit's names).</summary>
+        public string Security { get; set; } = "Auto";
+
+        public string UserName { get; set; } = "";
+
+        public string Password { get; set; } = "";
+
+        [Range(1, 600)]
+        public int TimeoutSeconds { get; set; } = 10;
+    }
+
+    /// <summary>Refuses at start what would only fail at the first send.</summary>
+    public static bool IsValid(EmailOptions options) =>
+        options is not null
+        && (!options.Sends || MimeKit.MailboxAddress.TryParse(options.From, out _))
+        && Uri.TryCreate(options.PublicBaseUrl, UriKind.Absolute, out _)
+        && Enum.TryParse<MailKit.Security.SecureSocketOptions>(options.Smtp.Security, ignoreCase: true, out _);
+
+    public const string InvalidMessage =
+        "Email: From must be a mail address when Email:Smtp:Host is set, PublicBaseUrl an absolute URL, Smtp:Security one of None, Auto, SslOnConnect, StartTls.";
+}
