@@ -119,6 +119,7 @@ public sealed partial class RealtimePublisher(
         }
         _lastPublished[saleId] = now;
         LineMetrics.Record(saleId, snap);
+        HostMetrics.RecordSale(saleId, snap.RemainingStock, hub.SubscriberCount(saleId));
         var (lastStock, lastThrough) = hub.LastValues(saleId);
         var messages = new List<byte[]>(3);
         if ((what & SaleSignals.Stock) != 0 || snap.StatusChanged || lastStock != snap.RemainingStock)

@@ -27,6 +27,7 @@ public static class HostSetup
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureConnectionLimit(kestrel, builder.Configuration));
         builder.AddFlashSaleSecurity();
         builder.AddPrometheusAddress();
+        builder.AddFlashSaleLogging();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new StartTime(sp.GetRequiredService<TimeProvider>().GetUtcNow()));
@@ -106,6 +107,7 @@ public static class HostSetup
         // First: the metrics port answers the scrape and nothing else, before any of the shop's middleware.
         app.UsePrometheusEndpoint();
         app.UseFlashSaleForwardedHeaders();
+        app.UseFlashSaleRequestLog();
         app.UseFlashSaleProblems();
         app.UseFlashSaleHttpHardening();
         app.UseDefaultFiles();

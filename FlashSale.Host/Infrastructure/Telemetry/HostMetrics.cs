@@ -90,6 +90,14 @@ public static class HostMetrics
     public static readonly Gauge<long> LineAbsent = Meter.CreateGauge<long>(
         "flashsale.line.absent", "{shopper}", "Shoppers in a sale's line who are away, by sale.");
 
+    /// <summary>A sale's remaining stock as its last live snapshot read it.</summary>
+    public static readonly Gauge<long> SaleRemaining = Meter.CreateGauge<long>(
+        "flashsale.sale.remaining", "{unit}", "A sale's remaining stock at its last live snapshot, by sale.");
+
+    /// <summary>This host's sockets subscribed to a sale, when its frames were last published.</summary>
+    public static readonly Gauge<long> SaleSubscribers = Meter.CreateGauge<long>(
+        "flashsale.realtime.subscribers", "{socket}", "This host's sockets subscribed to a sale, by sale.");
+
     /// <summary>Outcome tag values, indexed by <see cref="PurchaseStatus"/>.</summary>
     private static readonly string[] OutcomeNames = Enum.GetValues<PurchaseStatus>().Order().Select(Snake).ToArray();
 
@@ -119,6 +127,17 @@ public static class HostMetrics
         if (lagMilliseconds >= 0)
         {
             FrameLag.Record(lagMilliseconds, tags);
+        }
+    }
+
+    /// <summary>Records what the live publisher read of a sale: its remaining stock and this host's subscribers.</summary>
+    public static void RecordSale(Guid saleId, int remaining, int subscribers)
+    {
+        if (SaleRemaining.Enabled)
+        {
+            var tags = For(saleId).Sale;
+            SaleRemaining.Record(remaining, tags);
+            SaleSubscribers.Record(subscribers, tags);
         }
     }
 

@@ -48,6 +48,7 @@ public static class TelemetrySetup
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<PrometheusOptions>().BindConfiguration(PrometheusOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PrometheusOptions>, PrometheusOptionsValidator>();
+        services.AddSingleton<SaleFigures>();
         var otlp = !string.IsNullOrWhiteSpace(configuration[EndpointKey]);
         var prometheus = configuration.GetValue<bool>($"{PrometheusOptions.Section}:{nameof(PrometheusOptions.Enabled)}");
         if (!otlp && !prometheus)
