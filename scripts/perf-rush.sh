@@ -53,6 +53,8 @@ def target(what, value, limit, shown, less=True):
 rushes = [n for n in ("fresh", "warm", "history") if load(n)]
 print(f"Machine load average (1/5/15 min) at the start of each step: " + "; ".join(f"{n} {text(n + '.loadavg')}" for n in ("fresh", "warm", "steady-baseline", "pay", "expiry", "history", "sockets") if os.path.exists(os.path.join(out, n + ".loadavg"))))
 print()
+print(f"Connections dropped by a full accept queue (TcpExtListenOverflows, machine-wide) during each rush: " + "; ".join(f"{n} {text(n + '.overflows')}" for n in ("fresh", "warm", "history") if os.path.exists(os.path.join(out, n + ".overflows"))))
+print()
 print("| rush | join p50 / p99 | admitted→answer p50 / p99 | purchase p50 / p99 | pay p50 / p99 (req/s) | frame lag p50 / p99 (stock, queue, sale p99) | told sold out: p99 / max | sold / audit | host |")
 print("|---|---|---|---|---|---|---|---|---|")
 for n in rushes:
@@ -129,12 +131,18 @@ perf_prepare "$users"
 pg=(psql -h 127.0.0.1 -p "${FLASHSALE_PG_PORT:-5432}" -U flashsale -d "$db" -qtA -v ON_ERROR_STOP=1)
 export PGPASSWORD="${FLASHSALE_DB_PASSWORD:-flashsale}"
 
+# Connections the kernel dropped because a listener's accept queue was full (machine-wide; each costs its client a
+# SYN retransmit, 1 s or more): a connect storm should leave this at 0.
+listen_overflows() { nstat -az TcpExtListenOverflows 2>/dev/null | awk '/TcpExtListenOverflows/ {print $2; found=1} END {if (!found) print 0}'; }
+
 run() { # name, then load-tool arguments
   local name="$1"; shift
   echo "[rush] $(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg)  $name" >&2
   cut -d' ' -f1-3 /proc/loadavg >"$out/$name.loadavg"
-  local code=0
+  local code=0 dropped
+  dropped=$(listen_overflows)
   timeout 300 "${load[@]}" run "$@" "${common[@]}" --plain --out "$out/$name" >"$out/$name.log" 2>&1 || code=$?
+  echo $(( $(listen_overflows) - dropped )) >"$out/$name.overflows"
   echo "$code" >"$out/$name.exit"
   [ "$code" -eq 0 ] || echo "[rush] $name exited $code (see $out/$name.log)" >&2
 }

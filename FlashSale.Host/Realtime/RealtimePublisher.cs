@@ -128,7 +128,10 @@ public sealed partial class RealtimePublisher(
         }
         if (snap.StatusChanged)
         {
-            messages.Add(LiveFrames.Sale(saleId, snap.Sequence, snap.Status, now));
+            // Units came back to a sold-out line: waiting shoppers get a second chance in ticket order, and are told so.
+            messages.Add(snap.Restocked && snap.WaitingRoom
+                ? LiveFrames.Restock(saleId, snap.Sequence, snap.RemainingStock, snap.AdmittedThrough, now)
+                : LiveFrames.Sale(saleId, snap.Sequence, snap.Status, now));
         }
         if (snap.WaitingRoom && ((what & SaleSignals.Queue) != 0 || snap.StatusChanged || lastThrough != snap.AdmittedThrough))
         {

@@ -41,7 +41,7 @@ $servers    keepalive 256;
   }
 
   server {
-    listen 127.0.0.1:$lb_port;
+    listen 127.0.0.1:$lb_port backlog=16384;  # a connect storm must not overflow the accept queue (the kernel caps it at somaxconn)
     location / {
       proxy_pass http://flashsale;
       proxy_http_version 1.1;

@@ -7,6 +7,13 @@ const sales = new Map();     // saleId -> sale as the API returns it (patched by
 const queues = new Map();    // saleId -> { ticket, admittedThrough, ratePerSecond, admitted, admittedSeenAt, ... }
 const watchers = new Map();  // saleId -> Set<fn(sale, queue)>
 const stateListeners = new Set();
+const reminderListeners = new Set();
+
+/** Calls fn(frame) for every `reminder` frame (a sale this shopper asked about opens soon) until the returned function is called. */
+export function onReminder(fn) {
+  reminderListeners.add(fn);
+  return () => reminderListeners.delete(fn);
+}
 
 export const getSale = (id) => sales.get(id);
 export const getQueue = (id) => queues.get(id);
@@ -212,11 +219,19 @@ function handleFrame(frame) {
     case 'sale':
       patchSale(id, { status: frame.status });
       break;
+    case 'restock':
+      // A sold-out line is on sale again: units came back, the line resumes in ticket order (places were kept).
+      patchSale(id, { status: frame.status, remainingStock: frame.remainingStock, restockedAt: Date.now() });
+      if (queues.has(id)) putQueue(id, { admittedThrough: frame.admittedThrough }, true);
+      break;
     case 'queue':
       if (queues.has(id) || watchers.has(id)) {
         putQueue(id, { admittedThrough: frame.admittedThrough, ratePerSecond: frame.ratePerSecond,
           returning: frame.returning || 0, absentAhead: frame.absentAhead || [] }, true);
       }
+      break;
+    case 'reminder':
+      for (const fn of [...reminderListeners]) fn(frame);
       break;
     case 'error':
       console.warn('FlashSale live error', frame);

@@ -1,7 +1,7 @@
 // Shopper screens: the list of sales and one sale with its line and Buy button.
 import { h, mount, setText, announce, formatMoney, formatDuration, formatDate, parseTime, now, uuid } from './dom.js';
 import { request, currentUser, ApiError } from './api.js';
-import { putSale, getSale, getQueue, putQueue, queueReset, watch, statusOf } from './live.js';
+import { putSale, getSale, getQueue, putQueue, queueReset, watch, statusOf, onReminder } from './live.js';
 import { orderCard } from './orders.js';
 
 const STATUS_LABEL = { upcoming: 'Starts soon', active: 'On sale', sold_out: 'Sold out', ended: 'Ended' };
@@ -160,7 +160,8 @@ export async function saleView(scope, main, id, go) {
         panel)));
 
   const purchase = purchasePanel(scope, id, go);
-  panel.append(purchase.el);
+  const reminder = reminderPanel(scope, id);
+  panel.append(reminder.el, purchase.el);
 
   let lastStatus = null;
   const render = (s, q) => {
@@ -179,6 +180,7 @@ export async function saleView(scope, main, id, go) {
     const payWindow = s.paymentWindowSeconds < 120 ? `${s.paymentWindowSeconds} s` : `${Math.round(s.paymentWindowSeconds / 60)} min`;
     setText(limit, `Up to ${s.perUserLimit} per shopper · reserve now, pay within ${payWindow}`);
     purchase.render(s, q || getQueue(id));
+    reminder.render(s);
   };
   render(sale, getQueue(id));
   scope.add(watch(id, render));
@@ -188,6 +190,63 @@ export async function saleView(scope, main, id, go) {
   if (sale.waitingRoom && currentUser()) {
     request('GET', `/api/v1/flash-sales/${id}/queue/me`).then((q) => putQueue(id, q)).catch(() => {});
   }
+}
+
+/**
+ * "Notify me" for an upcoming sale: the server emails the shopper a few minutes before it opens and sends a live
+ * `reminder` frame to their open pages. The button reflects the server's state (GET), so a reload keeps it.
+ */
+function reminderPanel(scope, id) {
+  const button = h('button', { type: 'button', class: 'btn', testid: 'notify-me' }, 'Notify me');
+  const note = h('p', { class: 'muted small', testid: 'notify-note', role: 'status', 'aria-live': 'polite' });
+  const el = h('div', { class: 'reminder', testid: 'reminder-panel', hidden: true }, button, note);
+  let remindAt = null;
+  let known = false;
+  let busy = false;
+
+  const show = () => {
+    setText(button, remindAt ? 'Cancel the reminder' : 'Notify me');
+    button.setAttribute('aria-pressed', remindAt ? 'true' : 'false');
+    setText(note, remindAt ? `We'll email you at ${formatDate(parseTime(remindAt))}, before it opens.` : 'Get an email a few minutes before this sale opens.');
+  };
+
+  const render = (s) => {
+    el.hidden = !currentUser() || statusOf(s) !== 'upcoming';
+    if (el.hidden || known) return;
+    known = true;
+    request('GET', `/api/v1/flash-sales/${id}/reminders`)
+      .then((r) => { remindAt = r.remindAt; show(); })
+      .catch(() => show());
+  };
+
+  button.addEventListener('click', async () => {
+    if (busy) return;
+    busy = true;
+    button.disabled = true;
+    try {
+      if (remindAt) {
+        await request('DELETE', `/api/v1/flash-sales/${id}/reminders`).catch((e) => { if (e.status !== 404) throw e; });
+        remindAt = null;
+        announce('Reminder cancelled.');
+      } else {
+        remindAt = (await request('POST', `/api/v1/flash-sales/${id}/reminders`)).remindAt;
+        announce('Reminder set.');
+      }
+      show();
+    } catch (e) {
+      setText(note, `Could not change the reminder: ${e.message}`);
+    } finally {
+      busy = false;
+      button.disabled = false;
+    }
+  });
+
+  scope.add(onReminder((frame) => {
+    if (frame.saleId !== id) return;
+    setText(note, `Opening soon: at ${formatDate(parseTime(frame.startsAt))}.`);
+    announce('A sale you asked about opens soon.');
+  }));
+  return { el, render };
 }
 
 const REFUSALS = {
@@ -237,10 +296,12 @@ function purchasePanel(scope, id, go) {
       join.hidden = !signedIn || inLine || status === 'ended' || status === 'sold_out';
       ticket.hidden = position.hidden = eta.hidden = !inLine || admitted || closed;
       queueMsg.classList.toggle('closed', closed);
-      if (status === 'sold_out') setText(queueMsg, 'Sold out: the line is closed, there is nothing left to wait for.');
+      if (status === 'sold_out' && inLine && !admitted) setText(queueMsg, 'Sold out for now. You keep your place: if reserved units come back, the line resumes in ticket order.');
+      else if (status === 'sold_out') setText(queueMsg, 'Sold out: the line is closed, there is nothing left to wait for.');
       else if (status === 'ended') setText(queueMsg, 'This sale has ended.');
       else if (!signedIn) setText(queueMsg, 'This sale uses a waiting room: sign in to join the line.');
       else if (!inLine) setText(queueMsg, 'Buyers are let in in the order they join. Join the line to get your place.');
+      else if (s.restockedAt && Date.now() - s.restockedAt < 60_000) setText(queueMsg, 'Units came back: the line goes on in ticket order, and you kept your place.');
       else setText(queueMsg, '');
       if (inLine && !admitted && !closed) {
         setText(ticket, `Your ticket: #${q.ticket}`);
