@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using FlashSale.Engine.Core;
 using FlashSale.Engine.Redis;
+using FlashSale.Testing.Engine;
 using StackExchange.Redis;
 
 namespace FlashSale.Bench;
@@ -39,7 +40,7 @@ public class RedisLuaBatchBenchmarks
         var address = Environment.GetEnvironmentVariable("FLASHSALE_BENCH_REDIS") ?? "127.0.0.1:6379";
         _redis = await ConnectionMultiplexer.ConnectAsync(address);
         // The benchmark's sale is new: its durable state is empty, no PostgreSQL needed.
-        _authority = new RedisStockAuthority(_redis, new NoOrders(),
+        _authority = new RedisStockAuthority(_redis, FixedDurableOrders.None,
             new FlashSaleRedisOptions { SalesSetKey = "flashsale:bench:sales" });
         await _authority.LoadScriptsAsync();
         _sale = new SaleDefinition(Guid.CreateVersion7(), 1999, 1_000_000_000, 1_000_000_000,
@@ -104,12 +105,6 @@ public class RedisLuaBatchBenchmarks
             _batch[i] = Next();
         }
         await _authority.DecideAsync(_sale, _batch, _decisions, NowMs(), CancellationToken.None);
-    }
-
-    private sealed class NoOrders : IDurableOrderSource
-    {
-        public Task<DurableSaleSnapshot> BeginRebuildAsync(Guid saleId, CancellationToken cancellationToken) =>
-            Task.FromResult(new DurableSaleSnapshot(0, []));
     }
 
     private static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using FlashSale.Host.Realtime;
 using FlashSale.Host.Sales;
+using FlashSale.Testing.WebSockets;
 
 namespace FlashSale.Bench;
 
@@ -17,6 +18,7 @@ public class WebSocketFanOutBenchmarks
 {
     private readonly Guid _sale = Guid.NewGuid();
     private RealtimeHub _hub = null!;
+    private readonly SendCounter _sent = new();
     private CountingWebSocket[] _sockets = [];
     private long _seq;
 
@@ -30,7 +32,7 @@ public class WebSocketFanOutBenchmarks
         _sockets = new CountingWebSocket[Subscribers];
         for (var i = 0; i < Subscribers; i++)
         {
-            _sockets[i] = new CountingWebSocket();
+            _sockets[i] = new CountingWebSocket(_sent);
             var connection = new LiveConnection(_sockets[i], TimeProvider.System, 64, long.MaxValue);
             _hub.Register(connection);
             connection.Subscriptions.Add(_sale);
@@ -53,11 +55,11 @@ public class WebSocketFanOutBenchmarks
     public void Hub()
     {
         var seq = ++_seq;
-        var target = CountingWebSocket.TotalSends + Subscribers;
+        var target = _sent.Sends + Subscribers;
         _hub.Deliver(LiveFrames.Stock(_sale, seq, 1_000 - (int)(seq % 1_000), "active", 0));
         // Wait until every socket got the frame: the benchmark measures delivery to all, not just the enqueue.
         var spin = new SpinWait();
-        while (CountingWebSocket.TotalSends < target)
+        while (_sent.Sends < target)
         {
             spin.SpinOnce(sleep1Threshold: -1);
         }
@@ -65,45 +67,4 @@ public class WebSocketFanOutBenchmarks
 
     private sealed record StockEvent(string Type, Guid SaleId, int RemainingStock, string Status, long SentAt);
 
-    private sealed class CountingWebSocket : WebSocket
-    {
-        private static long _totalSends;
-
-        public static long TotalSends => Interlocked.Read(ref _totalSends);
-
-        public override WebSocketCloseStatus? CloseStatus => null;
-
-        public override string? CloseStatusDescription => null;
-
-        public override WebSocketState State => WebSocketState.Open;
-
-        public override string? SubProtocol => null;
-
-        public override void Abort()
-        {
-        }
-
-        public override Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public override void Dispose()
-        {
-        }
-
-        public override Task<WebSocketReceiveResult> ReceiveAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken) =>
-            new TaskCompletionSource<WebSocketReceiveResult>().Task;
-
-        public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
-        {
-            Interlocked.Increment(ref _totalSends);
-            return Task.CompletedTask;
-        }
-
-        public override ValueTask SendAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
-        {
-            Interlocked.Increment(ref _totalSends);
-            return ValueTask.CompletedTask;
-        }
-    }
 }

@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using FlashSale.Engine.Core;
 using FlashSale.Engine.InProcess;
+using FlashSale.Testing.Engine;
 
 namespace FlashSale.Bench.Engine;
 
@@ -226,12 +227,4 @@ public class EngineBatchDecisionBenchmarks
 
         return _decisions[Batch - 1].RemainingStock;
     }
-}
-
-/// <summary>A journal that commits nothing, so the benchmarks measure the engine alone.</summary>
-internal sealed class NoOpJournal : IOrderJournal
-{
-    public static readonly NoOpJournal Instance = new();
-
-    public ValueTask CommitAsync(ReadOnlyMemory<AcceptedOrder> orders, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }

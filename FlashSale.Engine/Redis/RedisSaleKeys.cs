@@ -62,7 +62,7 @@ public sealed class RedisSaleKeys
         Seen = Tag + ":seen";
         Absent = Tag + ":absent";
         Back = Tag + ":back";
-        JoinKeys = [Meta, Queue, Tickets, Line, Admitted, Seen, Absent, Back];
+        JoinKeys = [Meta, Queue, Tickets, Line, Admitted, Seen, Absent, Back, Stock];
         TouchKeys = [Queue, Tickets, Seen, Absent, Back];
         AdmitKeys = [Meta, Stock, Queue, Line, Admitted, Lease, Tickets, Seen, Absent, Back];
         SnapshotKeys = [Meta, Stock, Queue, Absent, Back];

@@ -14,6 +14,8 @@ public enum QueueOutcome
     NoWaitingRoom,
     /// <summary>The shopper holds no live place (never joined, or the admission lapsed or was used up).</summary>
     NotInLine,
+    /// <summary>A join was refused: the sale has nothing left (shoppers already in line keep their places).</summary>
+    SoldOut,
 }
 
 /// <summary>
@@ -45,9 +47,10 @@ public readonly record struct AdmissionPolicy(int RatePerSecond, long WindowMs, 
 /// What live frames show about a sale, read atomically; <see cref="Sequence"/> orders snapshots across hosts.
 /// <see cref="Returning"/> counts skipped shoppers who came back (admitted first); <see cref="AbsentAhead"/> holds
 /// (ticket, absent tickets after <see cref="AdmittedThrough"/> up to it) pairs, flattened, empty while nobody is away.
+/// <see cref="Restocked"/> is true once, when a sold-out sale is on sale again (units came back).
 /// </summary>
 public readonly record struct SaleSnapshot(long Sequence, int RemainingStock, string Status, bool StatusChanged, long AdmittedThrough,
-    bool WaitingRoom, long Returning = 0, long[]? AbsentAhead = null);
+    bool WaitingRoom, long Returning = 0, long[]? AbsentAhead = null, bool Restocked = false);
 
 /// <summary>
 /// The waiting room in Redis: tickets (one per shopper, handed out in join order by one Lua call), the per-sale
@@ -127,8 +130,8 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
                 continue;
             }
             var ticket = (long)result[JoinLayout.At(i, JoinLayout.Ticket)];
-            span[i] = ticket == JoinLayout.NotInLine
-                ? new QueuePlace(QueueOutcome.NotInLine, 0, first, false, 0)
+            span[i] = ticket is JoinLayout.NotInLine or JoinLayout.SoldOut
+                ? new QueuePlace(ticket == JoinLayout.NotInLine ? QueueOutcome.NotInLine : QueueOutcome.SoldOut, 0, first, false, 0)
                 : new QueuePlace(QueueOutcome.InLine, ticket, first, (long)result[JoinLayout.At(i, JoinLayout.Admitted)] == 1,
                     (long)result[JoinLayout.At(i, JoinLayout.Deadline)], (long)result[JoinLayout.At(i, JoinLayout.Position)]);
         }
@@ -179,7 +182,7 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
         }
         return new SaleSnapshot((long)result[SnapshotLayout.Seq], (int)result[SnapshotLayout.Stock], (string)result[SnapshotLayout.Status]!,
             (long)result[SnapshotLayout.Changed] == 1, (long)result[SnapshotLayout.Through], (long)result[SnapshotLayout.WaitingRoom] == 1,
-            (long)result[SnapshotLayout.Returning], absentAhead);
+            (long)result[SnapshotLayout.Returning], absentAhead, (long)result[SnapshotLayout.Restocked] == 1);
     }
 
     private RedisSaleKeys KeysFor(Guid saleId) => _keys.GetOrAdd(saleId, RedisSaleKeys.For);

@@ -24,6 +24,8 @@ internal static class JoinLayout
     public const long NoWaitingRoom = -2;
     /// <summary>The ticket of a shopper who only read a place and holds none.</summary>
     public const long NotInLine = -3;
+    /// <summary>The ticket of a shopper whose join was refused: nothing is left (shoppers in line keep their places).</summary>
+    public const long SoldOut = -4;
 
     /// <summary>Where the <paramref name="field"/> of the <paramref name="shopper"/>-th shopper sits in the reply.</summary>
     public static int At(int shopper, int field) => Header + (shopper * PerShopper) + field;
@@ -73,7 +75,9 @@ internal static class SnapshotLayout
     /// <summary>Shoppers skipped while away who came back: admitted first, so ahead of every waiting ticket.</summary>
     public const int Returning = 6;
     /// <summary>Where the (ticket, absent tickets after through up to it) pairs start.</summary>
-    public const int Checkpoints = 7;
+    /// <summary>1 once when the sale turned from sold out back to active (units came back).</summary>
+    public const int Restocked = 7;
+    public const int Checkpoints = 8;
     public const int MostCheckpoints = 16;
 
     public const long NoState = -1;

@@ -21,11 +21,12 @@ internal static class WaitingRoomScripts
     /// Joins the line or reads shoppers' places, for a whole batch of shoppers in one call (the host's per-sale
     /// single writer, <c>LineDesk</c>, drains what queued while the previous call ran). Every shopper in the batch
     /// who holds a place is present now (<c>:seen</c>); one who was away resumes.
-    /// KEYS: 1 meta, 2 queue, 3 tickets, 4 line, 5 admitted, 6 seen, 7 absent, 8 back. ARGV (<see cref="JoinLayout"/>):
-    /// pairs of (user (N), join flag "1" or "0").
+    /// KEYS: 1 meta, 2 queue, 3 tickets, 4 line, 5 admitted, 6 seen, 7 absent, 8 back, 9 stock. ARGV
+    /// (<see cref="JoinLayout"/>): pairs of (user (N), join flag "1" or "0").
     /// Reply (<see cref="JoinLayout"/>): {-1} no sale state, {-2} the sale has no waiting room; otherwise
-    /// {through, then per shopper: ticket (or -3: not in line, read only), admitted 0/1, admission deadline ms or 0,
-    /// position}. The position counts only present shoppers ahead: returning shoppers (all ahead of the waiting ones),
+    /// {through, then per shopper: ticket (or -3: not in line, read only; -4: sold out, a join refused), admitted 0/1,
+    /// admission deadline ms or 0, position}. While nothing is left a new place is refused (shoppers already in line
+    /// keep theirs: when units come back the line resumes in ticket order, never a new race). The position counts only present shoppers ahead: returning shoppers (all ahead of the waiting ones),
     /// then the waiting tickets between <c>through</c> and the shopper's minus the absent ones among them.
     /// A shopper keeps one ticket while it waits, is skipped while away, or is admitted (the same shopper twice in a
     /// batch gets the same ticket); once the admission is gone (window lapsed, or used up by buying the limit) or
@@ -63,7 +64,9 @@ internal static class WaitingRoomScripts
             end
           end
           if not placed then
-            if ARGV[i + {{JoinLayout.Join}}] == '1' then
+            if ARGV[i + {{JoinLayout.Join}}] == '1' and tonumber(redis.call('GET', KEYS[9]) or '0') <= 0 then
+              t = {{JoinLayout.SoldOut}}
+            elseif ARGV[i + {{JoinLayout.Join}}] == '1' then
               t = redis.call('HINCRBY', KEYS[2], 'issued', 1)
               redis.call('HSET', KEYS[3], user, t)
               redis.call('RPUSH', KEYS[4], user)
@@ -236,7 +239,8 @@ internal static class WaitingRoomScripts
     /// KEYS: 1 meta, 2 stock, 3 queue, 4 absent, 5 back. ARGV: 1 the host's clock (unix ms, unused: the status
     /// follows Redis <c>TIME</c>, the clock purchases are decided on).
     /// Reply (<see cref="SnapshotLayout"/>): {-1} no sale state; otherwise {seq, remaining stock, status, status changed
-    /// 0/1, through, waiting room 0/1, returning shoppers, then pairs (ticket, absent tickets after through up to it)}
+    /// 0/1, through, waiting room 0/1, returning shoppers, restocked 0/1 (sold out before, on sale again: units came
+    /// back), then pairs (ticket, absent tickets after through up to it)}
     /// where seq grows by one per call (frames carry it so a host drops one that arrives after a newer one) and the
     /// status is the API's (upcoming, active, sold_out, ended); "changed" is 1 once per change across all hosts. The
     /// pairs (at most <see cref="SnapshotLayout.MostCheckpoints"/>, none while nobody is absent) let a screen count
@@ -262,6 +266,8 @@ internal static class WaitingRoomScripts
         end
         local wr = 0
         if m[3] == '1' then wr = 1 end
+        local restocked = 0
+        if q[2] == 'sold_out' and st == 'active' then restocked = 1 end
         local through = tonumber(q[1] or '0')
         local issued = tonumber(q[3] or '0')
         local out = {}
@@ -272,6 +278,7 @@ internal static class WaitingRoomScripts
         out[{{SnapshotLayout.Through + 1}}] = through
         out[{{SnapshotLayout.WaitingRoom + 1}}] = wr
         out[{{SnapshotLayout.Returning + 1}}] = redis.call('ZCARD', KEYS[5])
+        out[{{SnapshotLayout.Restocked + 1}}] = restocked
         if issued > through and redis.call('ZCOUNT', KEYS[4], '(' .. through, '+inf') > 0 then
           local step = math.ceil((issued - through) / {{SnapshotLayout.MostCheckpoints}})
           local ticket = through

@@ -90,6 +90,22 @@ public static class LiveFrames
             w.WriteNumber("sentAt"u8, sentAt);
         });
 
+    /// <summary>
+    /// A sold-out waiting-room sale is on sale again (units came back from an expiry or a cancellation): the line
+    /// resumes from where it stopped, in ticket order. Sent instead of the <c>sale</c> frame of that change, in its
+    /// slot (a socket keeps the latest sale-kind frame), so it also says the status is <c>active</c>.
+    /// </summary>
+    public static byte[] Restock(Guid saleId, long seq, int remainingStock, long admittedThrough, long sentAt) =>
+        Build(saleId, FrameKind.Sale, seq, 0, w =>
+        {
+            w.WriteString("type"u8, "restock"u8);
+            w.WriteString("saleId"u8, saleId);
+            w.WriteString("status"u8, "active"u8);
+            w.WriteNumber("remainingStock"u8, remainingStock);
+            w.WriteNumber("admittedThrough"u8, admittedThrough);
+            w.WriteNumber("sentAt"u8, sentAt);
+        });
+
     /// <summary>A frame for one socket only (no relay header).</summary>
     public static byte[] Error(string code, string message)
     {
@@ -106,6 +122,13 @@ public static class LiveFrames
     }
 
     public static readonly byte[] Pong = """{"type":"pong"}"""u8.ToArray();
+
+    /// <summary>The <c>sentAt</c> of a sale frame (its last field, Unix milliseconds), or 0 when it has none.</summary>
+    public static long SentAt(ReadOnlySpan<byte> frame)
+    {
+        var at = frame.LastIndexOf("\"sentAt\":"u8);
+        return at >= 0 && Utf8Parser.TryParse(frame[(at + 9)..], out long sentAt, out _) ? sentAt : 0;
+    }
 
     /// <summary>The first byte of a bundle: never the first byte of a sale id (a hexadecimal digit).</summary>
     public const byte BundleMarker = (byte)'*';

@@ -1,4 +1,5 @@
 using FlashSale.Host.Infrastructure.Events;
+using FlashSale.Host.Infrastructure.Telemetry;
 using FlashSale.Host.Sales;
 using FlashSale.Host.WaitingRoom;
 using Microsoft.Extensions.Options;
@@ -117,6 +118,8 @@ public sealed partial class RealtimePublisher(
             return;
         }
         _lastPublished[saleId] = now;
+        LineMetrics.Record(saleId, snap);
+        HostMetrics.RecordSale(saleId, snap.RemainingStock, hub.SubscriberCount(saleId));
         var (lastStock, lastThrough) = hub.LastValues(saleId);
         var messages = new List<byte[]>(3);
         if ((what & SaleSignals.Stock) != 0 || snap.StatusChanged || lastStock != snap.RemainingStock)
@@ -125,7 +128,10 @@ public sealed partial class RealtimePublisher(
         }
         if (snap.StatusChanged)
         {
-            messages.Add(LiveFrames.Sale(saleId, snap.Sequence, snap.Status, now));
+            // Units came back to a sold-out line: waiting shoppers get a second chance in ticket order, and are told so.
+            messages.Add(snap.Restocked && snap.WaitingRoom
+                ? LiveFrames.Restock(saleId, snap.Sequence, snap.RemainingStock, snap.AdmittedThrough, now)
+                : LiveFrames.Sale(saleId, snap.Sequence, snap.Status, now));
         }
         if (snap.WaitingRoom && ((what & SaleSignals.Queue) != 0 || snap.StatusChanged || lastThrough != snap.AdmittedThrough))
         {

@@ -128,6 +128,9 @@ public static class QueueEndpoints
                     "Join the line (POST …/queue). A place whose turn passed, or that was used to buy the limit, is gone.");
             case QueueOutcome.NoWaitingRoom:
                 return NoWaitingRoom();
+            case QueueOutcome.SoldOut:
+                return Problems.Conflict(ProblemTypes.SoldOut, "The sale is sold out.",
+                    "Nothing is left to wait for, so no new places are given. Shoppers already in line keep theirs: if units come back, the line resumes in ticket order.");
             default:
                 return Problems.Of(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ServiceUnavailable, "The line is not available right now.",
                     "Try again in a moment.");

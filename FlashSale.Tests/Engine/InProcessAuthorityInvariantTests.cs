@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using FlashSale.Engine.Core;
 using FlashSale.Engine.InProcess;
+using FlashSale.Testing.Engine;
 using static FlashSale.Tests.Engine.EngineTestKit;
 
 namespace FlashSale.Tests.Engine;
@@ -176,9 +177,4 @@ public sealed class InProcessAuthorityInvariantTests
         Assert.Equal(7, await authority.GetRemainingStockAsync(sale.SaleId, default));
     }
 
-    private sealed class FixedDurableOrders(IReadOnlyList<DurableOrder> orders) : IDurableOrderSource
-    {
-        public Task<DurableSaleSnapshot> BeginRebuildAsync(Guid saleId, CancellationToken cancellationToken) =>
-            Task.FromResult(new DurableSaleSnapshot(0, orders));
-    }
 }

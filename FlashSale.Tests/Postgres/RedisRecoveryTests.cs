@@ -2,6 +2,7 @@ using Dapper;
 using FlashSale.Engine.Core;
 using FlashSale.Engine.Postgres;
 using FlashSale.Engine.Redis;
+using FlashSale.Testing.Engine;
 using FlashSale.Tests.Infrastructure;
 using FlashSale.Tests.Redis;
 using StackExchange.Redis;
@@ -14,16 +15,6 @@ namespace FlashSale.Tests.Postgres;
 public sealed class RedisRecoveryTests(RedisConnection redis, TestDatabase database)
     : IClassFixture<RedisConnection>, IClassFixture<TestDatabase>
 {
-    private sealed class FailingJournal : IOrderJournal
-    {
-        public int Calls;
-
-        public ValueTask CommitAsync(ReadOnlyMemory<AcceptedOrder> orders, CancellationToken cancellationToken)
-        {
-            Interlocked.Increment(ref Calls);
-            return ValueTask.FromException(new InvalidOperationException("PostgreSQL is down (injected)."));
-        }
-    }
 
     private async Task<long> CountOrdersAsync(Guid saleId)
     {

@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using FlashSale.Host.Realtime;
 using FlashSale.Host.Sales;
+using FlashSale.Testing.WebSockets;
 
 namespace FlashSale.Tests.Realtime;
 
@@ -110,7 +111,7 @@ public sealed class LiveConnectionSendTests
     }
 
     /// <summary>Records sends; while <see cref="Hold"/> is set a send stays out until <see cref="Release"/>.</summary>
-    private sealed class GatedWebSocket : WebSocket
+    private sealed class GatedWebSocket : FakeWebSocket
     {
         private readonly Lock _gate = new();
         private readonly List<string> _frames = [];
@@ -167,16 +168,6 @@ public sealed class LiveConnectionSendTests
             }
         }
 
-        public override string? CloseStatusDescription => null;
-
-        public override WebSocketState State => WebSocketState.Open;
-
-        public override string? SubProtocol => null;
-
-        public override void Abort()
-        {
-        }
-
         public override Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) =>
             CloseOutputAsync(closeStatus, statusDescription, cancellationToken);
 
@@ -189,14 +180,7 @@ public sealed class LiveConnectionSendTests
             return Task.CompletedTask;
         }
 
-        public override void Dispose()
-        {
-        }
-
-        public override Task<WebSocketReceiveResult> ReceiveAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken) =>
-            new TaskCompletionSource<WebSocketReceiveResult>().Task;
-
-        public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
+        protected override ValueTask SendFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
         {
             if (Refuse)
             {
@@ -204,14 +188,14 @@ public sealed class LiveConnectionSendTests
             }
             lock (_gate)
             {
-                _frames.Add(Encoding.UTF8.GetString(buffer));
+                _frames.Add(Encoding.UTF8.GetString(frame.Span));
                 _threads.Add(Environment.CurrentManagedThreadId);
                 if (!Hold)
                 {
-                    return Task.CompletedTask;
+                    return ValueTask.CompletedTask;
                 }
                 _held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                return _held.Task;
+                return new ValueTask(_held.Task);
             }
         }
     }

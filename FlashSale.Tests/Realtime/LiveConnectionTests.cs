@@ -1,7 +1,7 @@
 using System.Net.WebSockets;
-using System.Text;
 using FlashSale.Host.Realtime;
 using FlashSale.Host.Sales;
+using FlashSale.Testing.WebSockets;
 
 namespace FlashSale.Tests.Realtime;
 
@@ -78,91 +78,6 @@ public sealed class LiveConnectionTests
         for (var i = 0; i < 200 && !condition(); i++)
         {
             await Task.Delay(10);
-        }
-    }
-
-    /// <summary>A peer that never reads: its first send never completes.</summary>
-    private sealed class StuckWebSocket : WebSocket
-    {
-        private int _sends;
-
-        public int Sends => Volatile.Read(ref _sends);
-
-        public bool Aborted { get; private set; }
-
-        public override WebSocketCloseStatus? CloseStatus => null;
-
-        public override string? CloseStatusDescription => null;
-
-        public override WebSocketState State => Aborted ? WebSocketState.Aborted : WebSocketState.Open;
-
-        public override string? SubProtocol => null;
-
-        public override void Abort() => Aborted = true;
-
-        public override Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public override void Dispose()
-        {
-        }
-
-        public override Task<WebSocketReceiveResult> ReceiveAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken) =>
-            new TaskCompletionSource<WebSocketReceiveResult>().Task;
-
-        public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
-        {
-            Interlocked.Increment(ref _sends);
-            return new TaskCompletionSource().Task;
-        }
-    }
-
-    private sealed class RecordingWebSocket : WebSocket
-    {
-        private readonly List<string> _frames = [];
-
-        public List<string> Frames
-        {
-            get
-            {
-                lock (_frames)
-                {
-                    return [.. _frames];
-                }
-            }
-        }
-
-        public override WebSocketCloseStatus? CloseStatus => null;
-
-        public override string? CloseStatusDescription => null;
-
-        public override WebSocketState State => WebSocketState.Open;
-
-        public override string? SubProtocol => null;
-
-        public override void Abort()
-        {
-        }
-
-        public override Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public override void Dispose()
-        {
-        }
-
-        public override Task<WebSocketReceiveResult> ReceiveAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken) =>
-            new TaskCompletionSource<WebSocketReceiveResult>().Task;
-
-        public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
-        {
-            lock (_frames)
-            {
-                _frames.Add(Encoding.UTF8.GetString(buffer));
-            }
-            return Task.CompletedTask;
         }
     }
 }

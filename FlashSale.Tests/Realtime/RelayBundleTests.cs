@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using FlashSale.Host.Realtime;
 using FlashSale.Host.Sales;
+using FlashSale.Testing.WebSockets;
 
 namespace FlashSale.Tests.Realtime;
 
@@ -92,40 +93,20 @@ public sealed class RelayBundleTests
     }
 
     /// <summary>Completes every send at once and writes "&lt;name&gt; &lt;frame type&gt;" to a log shared by several sockets.</summary>
-    private sealed class LoggingWebSocket(string name, List<string> log) : WebSocket
+    private sealed class LoggingWebSocket(string name, List<string> log) : FakeWebSocket
     {
-        public override WebSocketCloseStatus? CloseStatus => null;
-
-        public override string? CloseStatusDescription => null;
-
-        public override WebSocketState State => WebSocketState.Open;
-
-        public override string? SubProtocol => null;
-
-        public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
+        protected override ValueTask SendFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
         {
-            var text = Encoding.UTF8.GetString(buffer);
+            var text = Encoding.UTF8.GetString(frame.Span);
             var type = text[(text.IndexOf("\"type\":\"", StringComparison.Ordinal) + 8)..];
             lock (log)
             {
                 log.Add($"{name} {type[..type.IndexOf('"', StringComparison.Ordinal)]}");
             }
-            return Task.CompletedTask;
+            return ValueTask.CompletedTask;
         }
 
         public override Task<WebSocketReceiveResult> ReceiveAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken) =>
             Task.FromResult(new WebSocketReceiveResult(0, WebSocketMessageType.Close, true));
-
-        public override Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public override void Abort()
-        {
-        }
-
-        public override void Dispose()
-        {
-        }
     }
 }

@@ -2,6 +2,7 @@ using Dapper;
 using FlashSale.Engine.Core;
 using FlashSale.Engine.Postgres;
 using FlashSale.Engine.Redis;
+using FlashSale.Testing.Engine;
 using FlashSale.Tests.Engine;
 using FlashSale.Tests.Infrastructure;
 using static FlashSale.Tests.Redis.Purchases;
@@ -16,11 +17,6 @@ namespace FlashSale.Tests.Redis;
 public sealed class CommittedStreamEntryTests(RedisConnection redis, TestDatabase database)
     : IClassFixture<RedisConnection>, IClassFixture<TestDatabase>
 {
-    private sealed class FailingJournal : IOrderJournal
-    {
-        public ValueTask CommitAsync(ReadOnlyMemory<AcceptedOrder> orders, CancellationToken cancellationToken) =>
-            ValueTask.FromException(new InvalidOperationException("PostgreSQL is down (injected)."));
-    }
 
     /// <summary>Order rows and the units they reserve (the order row is the reservation).</summary>
     private async Task<(long Orders, long Units)> CountAsync(Guid saleId)

@@ -2,6 +2,7 @@ using Dapper;
 using FlashSale.Engine.Core;
 using FlashSale.Engine.Postgres;
 using FlashSale.Engine.Redis;
+using FlashSale.Testing.Engine;
 using FlashSale.Tests.Engine;
 using FlashSale.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
@@ -21,12 +22,6 @@ public sealed class EndedSaleRetentionTests(RedisConnection redis, TestDatabase 
     : IClassFixture<RedisConnection>, IClassFixture<TestDatabase>
 {
     private static readonly TimeSpan Retention = TimeSpan.FromDays(1);
-
-    private sealed class FailingJournal : IOrderJournal
-    {
-        public ValueTask CommitAsync(ReadOnlyMemory<AcceptedOrder> orders, CancellationToken cancellationToken) =>
-            ValueTask.FromException(new InvalidOperationException("PostgreSQL is down (injected)."));
-    }
 
     /// <summary>
     /// A sale open now (purchases are decided on Redis' clock), its options (private sales set) and the host's clock,

@@ -12,7 +12,7 @@ namespace FlashSale.Tests.WaitingRoom;
 public sealed class PresenceScriptTests(RedisConnection redis) : IClassFixture<RedisConnection>
 {
     private const long PresenceMs = 300;
-    private const long AbandonMs = 1_200;
+    private const long AbandonMs = 2_000; // far enough above the presence timeout for a loaded machine's delays
 
     private static AdmissionPolicy Policy(int rate = 100) => new(rate, 60_000, 2, 5_000, 100, PresenceMs, AbandonMs);
 
@@ -100,7 +100,8 @@ public sealed class PresenceScriptTests(RedisConnection redis) : IClassFixture<R
 
         // The first two leave for good; the third stays.
         await KeepPresentAsync(room, saleId, [shoppers[2]], TimeSpan.FromMilliseconds(PresenceMs + 200));
-        await room.AdmitAsync(saleId, "host-a", Now, Policy());
+        var away = await room.AdmitAsync(saleId, "host-a", Now, Policy());
+        Assert.Equal(2, away.PresenceChanges);
         await KeepPresentAsync(room, saleId, [shoppers[2]], TimeSpan.FromMilliseconds(AbandonMs));
         var dropped = await room.AdmitAsync(saleId, "host-a", Now, Policy());
 

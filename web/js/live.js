@@ -219,6 +219,11 @@ function handleFrame(frame) {
     case 'sale':
       patchSale(id, { status: frame.status });
       break;
+    case 'restock':
+      // A sold-out line is on sale again: units came back, the line resumes in ticket order (places were kept).
+      patchSale(id, { status: frame.status, remainingStock: frame.remainingStock, restockedAt: Date.now() });
+      if (queues.has(id)) putQueue(id, { admittedThrough: frame.admittedThrough }, true);
+      break;
     case 'queue':
       if (queues.has(id) || watchers.has(id)) {
         putQueue(id, { admittedThrough: frame.admittedThrough, ratePerSecond: frame.ratePerSecond,

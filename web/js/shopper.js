@@ -296,10 +296,12 @@ function purchasePanel(scope, id, go) {
       join.hidden = !signedIn || inLine || status === 'ended' || status === 'sold_out';
       ticket.hidden = position.hidden = eta.hidden = !inLine || admitted || closed;
       queueMsg.classList.toggle('closed', closed);
-      if (status === 'sold_out') setText(queueMsg, 'Sold out: the line is closed, there is nothing left to wait for.');
+      if (status === 'sold_out' && inLine && !admitted) setText(queueMsg, 'Sold out for now. You keep your place: if reserved units come back, the line resumes in ticket order.');
+      else if (status === 'sold_out') setText(queueMsg, 'Sold out: the line is closed, there is nothing left to wait for.');
       else if (status === 'ended') setText(queueMsg, 'This sale has ended.');
       else if (!signedIn) setText(queueMsg, 'This sale uses a waiting room: sign in to join the line.');
       else if (!inLine) setText(queueMsg, 'Buyers are let in in the order they join. Join the line to get your place.');
+      else if (s.restockedAt && Date.now() - s.restockedAt < 60_000) setText(queueMsg, 'Units came back: the line goes on in ticket order, and you kept your place.');
       else setText(queueMsg, '');
       if (inLine && !admitted && !closed) {
         setText(ticket, `Your ticket: #${q.ticket}`);
