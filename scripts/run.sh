@@ -5,11 +5,25 @@
 # e.g. scripts/run.sh --urls http://127.0.0.1:5080
 #
 #   scripts/run.sh --hosts N    N hosts on a local Redis Cluster behind nginx on :5000 instead (scripts/lib/many-hosts.sh)
+#   scripts/run.sh --observe    also a local Prometheus on http://127.0.0.1:9090 with FlashSale's rules, scraping the
+#                               host's /metrics on 127.0.0.1:9464 (with --hosts, host i on 9464+i-1); combines with --hosts
 #
 # The mail the shop sends goes to a local smtp4dev inbox, http://127.0.0.1:5025 (scripts/lib/mail-inbox.sh;
 # FLASHSALE_MAIL=off, or your own Email__Smtp__Host, leaves it out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# --observe may stand anywhere; it is ours, not the host's.
+observe=""
+args=()
+for arg in "$@"; do
+  if [ "$arg" = "--observe" ]; then observe=1; else args+=("$arg"); fi
+done
+set -- ${args[@]+"${args[@]}"}
+if [ -n "$observe" ]; then
+  export FLASHSALE_OBSERVE=1 FLASHSALE_METRICS_PORT="${FLASHSALE_METRICS_PORT:-9464}"
+  scripts/services.sh observe up
+fi
 
 # shellcheck source=lib/mail-inbox.sh
 . scripts/lib/mail-inbox.sh
@@ -43,6 +57,11 @@ dotnet build FlashSale.Host -c Release -nologo -v quiet
 host=(dotnet FlashSale.Host/bin/Release/net10.0/FlashSale.Host.dll)
 "${host[@]}" migrate
 "${host[@]}" seed
+if [ -n "$observe" ]; then
+  export Metrics__Prometheus__Enabled=true Metrics__Prometheus__Url="http://127.0.0.1:$FLASHSALE_METRICS_PORT"
+  scripts/services.sh observe target run "127.0.0.1:$FLASHSALE_METRICS_PORT"
+  echo "Prometheus at http://127.0.0.1:${FLASHSALE_PROMETHEUS_PORT:-9090} scrapes this host's metrics on 127.0.0.1:$FLASHSALE_METRICS_PORT"
+fi
 urls="http://127.0.0.1:5000"
 public="$urls" previous=""
 for arg in "$@"; do

@@ -5,6 +5,7 @@
 #   scripts/services.sh down [postgres|redis]  stop what "up" started (and nothing else)
 #   scripts/services.sh status                 say what runs
 #   scripts/services.sh cluster up|down|status a local Redis Cluster instead (scripts/lib/cluster.sh)
+#   scripts/services.sh observe up|down|status a local Prometheus with FlashSale's rules (scripts/lib/observe.sh)
 #
 # Both listen on 127.0.0.1 only (PostgreSQL 5432, Redis 6379; override with FLASHSALE_PG_PORT and
 # FLASHSALE_REDIS_PORT). Their data lives in FLASHSALE_STATE_DIR (default /var/tmp/flashsale), so a
@@ -165,8 +166,14 @@ status() {
 # shellcheck source=lib/cluster.sh
 . "$(dirname "$0")/lib/cluster.sh"
 
+# shellcheck source=lib/observe.sh
+. "$(dirname "$0")/lib/observe.sh"
+
 if [ "${1:-}" = cluster ]; then
   shift; cluster_main "$@"; exit
+fi
+if [ "${1:-}" = observe ]; then
+  shift; mkdir -p "$STATE_DIR"; observe_main "$@"; exit
 fi
 case "${1:-} ${2:-all}" in
   "up all") ensure_installed; pg_up; redis_up; status ;;
@@ -176,5 +183,5 @@ case "${1:-} ${2:-all}" in
   "down postgres") pg_down; status ;;
   "down redis") redis_down; status ;;
   "status all") status ;;
-  *) echo "usage: $0 up|down [postgres|redis] | status | cluster up|down|status" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down [postgres|redis] | status | cluster up|down|status | observe up|down|status" >&2; exit 2 ;;
 esac

@@ -15,6 +15,10 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null
 fi
 
+# The alert and recording rules: promtool's unit tests (ops/prometheus/rules), with Debian's prometheus package.
+scripts/services.sh observe install
+promtool test rules ops/prometheus/rules/*.test.yml || { echo "[test] the Prometheus rule tests failed" >&2; exit 1; }
+
 export FLASHSALE_TEST_POSTGRES="${FLASHSALE_TEST_POSTGRES:-Host=127.0.0.1;Port=${FLASHSALE_PG_PORT:-5432};Username=flashsale;Password=${FLASHSALE_DB_PASSWORD:-flashsale};Database=flashsale}"
 # Each test fixture drops its flashsale_test_* database when done; a run that was killed cannot, so drop the
 # leftovers nobody is connected to before starting.

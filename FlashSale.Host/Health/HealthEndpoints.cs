@@ -5,7 +5,7 @@ namespace FlashSale.Host.Health;
 
 public static class HealthEndpoints
 {
-    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
+    internal static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
 
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder routes)
     {
@@ -28,7 +28,7 @@ public static class HealthEndpoints
         return TypedResults.Json(body, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static async Task<string> ProbeDatabaseAsync(NpgsqlDataSource db, CancellationToken cancellationToken)
+    internal static async Task<string> ProbeDatabaseAsync(NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         try
         {

@@ -30,7 +30,6 @@ public sealed class EmailOptions
     {
         public string Host { get; set; } = "";
 
-        [Range(1, 65_535)]
         public int Port { get; set; } = 25;
 
         /// <summary>None, Auto, SslOnConnect or StartTls (MailKit's names).</summary>
@@ -40,17 +39,22 @@ public sealed class EmailOptions
 
         public string Password { get; set; } = "";
 
-        [Range(1, 600)]
         public int TimeoutSeconds { get; set; } = 10;
     }
 
-    /// <summary>Refuses at start what would only fail at the first send.</summary>
+    /// <summary>
+    /// Refuses at start what would only fail at the first send. The nested SMTP settings are checked here: data
+    /// annotations do not reach into a nested object.
+    /// </summary>
     public static bool IsValid(EmailOptions options) =>
         options is not null
         && (!options.Sends || MimeKit.MailboxAddress.TryParse(options.From, out _))
-        && Uri.TryCreate(options.PublicBaseUrl, UriKind.Absolute, out _)
+        && options.Smtp.Port is >= 1 and <= 65_535
+        && options.Smtp.TimeoutSeconds is >= 1 and <= 600
+        && Uri.TryCreate(options.PublicBaseUrl, UriKind.Absolute, out var page) && page.Scheme is "http" or "https"
         && Enum.TryParse<MailKit.Security.SecureSocketOptions>(options.Smtp.Security, ignoreCase: true, out _);
 
     public const string InvalidMessage =
-        "Email: From must be a mail address when Email:Smtp:Host is set, PublicBaseUrl an absolute URL, Smtp:Security one of None, Auto, SslOnConnect, StartTls.";
+        "Email: From must be a mail address when Email:Smtp:Host is set, PublicBaseUrl an absolute http(s) URL, Smtp:Port 1 to 65535, " +
+        "Smtp:TimeoutSeconds 1 to 600, Smtp:Security one of None, Auto, SslOnConnect, StartTls.";
 }

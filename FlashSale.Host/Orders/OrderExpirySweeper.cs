@@ -33,7 +33,7 @@ public sealed class OrderSweepOptions
 /// half-done. Every host runs one; they never step on each other (see <see cref="OrderLifecycle.ExpireDueAsync"/>).
 /// </summary>
 public sealed partial class OrderExpirySweeper(OrderLifecycle lifecycle, UnitReturns returns, IOptions<OrderSweepOptions> options,
-    TimeProvider clock, ILogger<OrderExpirySweeper> logger) : BackgroundService
+    TimeProvider clock, ILogger<OrderExpirySweeper> logger, SweeperBacklog backlog) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -43,6 +43,7 @@ public sealed partial class OrderExpirySweeper(OrderLifecycle lifecycle, UnitRet
             try
             {
                 await SweepOnceAsync(stoppingToken);
+                await backlog.RecordAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {

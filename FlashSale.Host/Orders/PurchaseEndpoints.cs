@@ -2,6 +2,7 @@ using System.Security.Claims;
 using FlashSale.Engine.Core;
 using FlashSale.Host.Infrastructure.Problems;
 using FlashSale.Host.Infrastructure.Security;
+using FlashSale.Host.Infrastructure.Telemetry;
 using FlashSale.Host.Sales;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -45,6 +46,7 @@ public static class PurchaseEndpoints
         var request = new PurchaseRequest(sale.SaleId, userId, body.Quantity!.Value, idempotencyKey!, Guid.CreateVersion7());
         // The shopper hanging up does not cancel a decision already queued: the engine answers it either way.
         var decision = await engines.SubmitAsync(sale, request, CancellationToken.None);
+        HostMetrics.CountPurchase(sale.SaleId, decision.Status);
         if (decision is { Status: PurchaseStatus.Accepted, Replayed: true }
             && await orders.FindAsync(decision.OrderId, CancellationToken.None) is { } order && order.UserId == userId && order.Status != OrderStatus.Reserved)
         {

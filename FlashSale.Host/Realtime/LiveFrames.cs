@@ -123,6 +123,13 @@ public static class LiveFrames
 
     public static readonly byte[] Pong = """{"type":"pong"}"""u8.ToArray();
 
+    /// <summary>The <c>sentAt</c> of a sale frame (its last field, Unix milliseconds), or 0 when it has none.</summary>
+    public static long SentAt(ReadOnlySpan<byte> frame)
+    {
+        var at = frame.LastIndexOf("\"sentAt\":"u8);
+        return at >= 0 && Utf8Parser.TryParse(frame[(at + 9)..], out long sentAt, out _) ? sentAt : 0;
+    }
+
     /// <summary>The first byte of a bundle: never the first byte of a sale id (a hexadecimal digit).</summary>
     public const byte BundleMarker = (byte)'*';
 

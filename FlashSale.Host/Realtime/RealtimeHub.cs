@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
+using FlashSale.Host.Infrastructure.Telemetry;
 using FlashSale.Host.Notifications;
 using FlashSale.Host.Sales;
 using FlashSale.Host.WaitingRoom;
@@ -12,7 +13,7 @@ namespace FlashSale.Host.Realtime;
 /// socket gets it at once on this thread, a busy one queues it (see <see cref="LiveConnection"/>), so fan-out never
 /// waits on a socket.
 /// </summary>
-public sealed class RealtimeHub(SaleSignals signals) : ILineFollowers, IShopperSockets
+public sealed class RealtimeHub(SaleSignals signals, TimeProvider? clock = null) : ILineFollowers, IShopperSockets
 {
     private readonly ConcurrentDictionary<Guid, SaleTopic> _topics = new();
     private readonly ConcurrentDictionary<LiveConnection, byte> _connections = new();
@@ -37,7 +38,10 @@ public sealed class RealtimeHub(SaleSignals signals) : ILineFollowers, IShopperS
     public void Register(LiveConnection connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        _connections.TryAdd(connection, 0);
+        if (_connections.TryAdd(connection, 0))
+        {
+            HostMetrics.SocketsOpen.Add(1);
+        }
         if (connection.UserId != Guid.Empty)
         {
             _byUser.GetOrAdd(connection.UserId, static _ => new()).TryAdd(connection, 0);
@@ -74,7 +78,10 @@ public sealed class RealtimeHub(SaleSignals signals) : ILineFollowers, IShopperS
     public void Unregister(LiveConnection connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        _connections.TryRemove(connection, out _);
+        if (_connections.TryRemove(connection, out _))
+        {
+            HostMetrics.SocketsOpen.Add(-1);
+        }
         if (_byUser.TryGetValue(connection.UserId, out var sockets))
         {
             // An emptied set stays (a few bytes per shopper seen): removing it could race a new socket of that shopper.
@@ -162,7 +169,19 @@ public sealed class RealtimeHub(SaleSignals signals) : ILineFollowers, IShopperS
         {
             connection.Deliver(saleId, kind, frame);
         }
+        CountFanOut(saleId, subscribers.Length, 1, frame);
         return subscribers.Length;
+    }
+
+    /// <summary>Once per fan-out, not per socket: the frames handed out and how late they reached the last socket.</summary>
+    private void CountFanOut(Guid saleId, int sockets, int framesEach, ReadOnlyMemory<byte> frame)
+    {
+        if (HostMetrics.Frames.Enabled)
+        {
+            var sentAt = LiveFrames.SentAt(frame.Span);
+            var now = (clock ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();
+            HostMetrics.CountFrames(saleId, sockets * framesEach, sentAt > 0 ? now - sentAt : -1);
+        }
     }
 
     /// <summary>
@@ -218,6 +237,7 @@ public sealed class RealtimeHub(SaleSignals signals) : ILineFollowers, IShopperS
                 connection.Deliver(saleId, kind, frame);
             }
         }
+        CountFanOut(saleId, subscribers.Length, frames.Count, frames[0].Frame); // one tick's frames share their sentAt
         return subscribers.Length;
     }
 

@@ -1,4 +1,5 @@
 using FlashSale.Host.Infrastructure.Events;
+using FlashSale.Host.Infrastructure.Telemetry;
 using FlashSale.Host.Sales;
 using FlashSale.Host.WaitingRoom;
 using Microsoft.Extensions.Options;
@@ -117,6 +118,8 @@ public sealed partial class RealtimePublisher(
             return;
         }
         _lastPublished[saleId] = now;
+        LineMetrics.Record(saleId, snap);
+        HostMetrics.RecordSale(saleId, snap.RemainingStock, hub.SubscriberCount(saleId));
         var (lastStock, lastThrough) = hub.LastValues(saleId);
         var messages = new List<byte[]>(3);
         if ((what & SaleSignals.Stock) != 0 || snap.StatusChanged || lastStock != snap.RemainingStock)

@@ -1,6 +1,7 @@
 using FlashSale.Host.Catalog;
 using FlashSale.Host.Infrastructure.Problems;
 using FlashSale.Host.Infrastructure.Security;
+using FlashSale.Host.Infrastructure.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FlashSale.Host.Sales;
@@ -15,6 +16,7 @@ public static class SalesEndpoints
         sales.MapPost("/", Create).RequireAuthorization(Roles.AdminPolicy);
         sales.MapPatch("/{id:guid}", Update).RequireAuthorization(Roles.AdminPolicy);
         sales.MapGet("/{id:guid}/audit", Audit).RequireAuthorization(Roles.AdminPolicy);
+        sales.MapGet("/{id:guid}/figures", Figures).RequireAuthorization(Roles.AdminPolicy);
         return routes;
     }
 
@@ -49,6 +51,15 @@ public static class SalesEndpoints
             return Problems.NotFound("The flash sale");
         }
         return TypedResults.Ok(SaleResponse.From(sale, await stock.RemainingAsync(sale, cancellationToken), clock.GetUtcNow().UtcDateTime));
+    }
+
+    /// <summary>The sale's live figures on this host, read from its meters (the admin page's charts poll it).</summary>
+    public static async Task<Results<Ok<SaleFiguresResponse>, ProblemHttpResult>> Figures(Guid id, SaleStore store, SaleFigures figures,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(figures);
+        return await store.FindAsync(id, cancellationToken) is null ? Problems.NotFound("The flash sale") : TypedResults.Ok(figures.Read(id));
     }
 
     public static async Task<Results<Ok<SaleAudit.Report>, ProblemHttpResult>> Audit(Guid id, SaleStore store, SaleAudit audit, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using FlashSale.Engine.Redis;
+using FlashSale.Host.Infrastructure.Telemetry;
 using FlashSale.Host.Sales;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -63,6 +64,7 @@ public sealed partial class AdmissionLoop(
                         continue;
                     }
                     _notMineUntil.Remove(sale.SaleId);
+                    LineMetrics.Record(sale.SaleId, step);
                     if (step.AdmittedNow > 0 || step.PresenceChanges > 0)
                     {
                         signals.Mark(sale.SaleId, SaleSignals.Queue);

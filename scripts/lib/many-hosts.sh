@@ -105,6 +105,11 @@ run_many_hosts() {
   for ((i = 0; i < count; i++)); do
     port=$((first + i))
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { echo "run.sh: 127.0.0.1:$port is taken (FLASHSALE_HOSTS_PORT)" >&2; exit 1; }
+    if [ -n "${FLASHSALE_OBSERVE:-}" ]; then
+      # run.sh --observe: each host's /metrics on a port of its own, scraped by the local Prometheus.
+      export Metrics__Prometheus__Enabled=true Metrics__Prometheus__Url="http://127.0.0.1:$((FLASHSALE_METRICS_PORT + i))"
+      scripts/services.sh observe target "host-$((i + 1))" "127.0.0.1:$((FLASHSALE_METRICS_PORT + i))"
+    fi
     "${host[@]}" --urls "http://127.0.0.1:$port" "$@" >"$hosts_dir/host-$((i + 1)).log" 2>&1 &
     pids+=("$!")
   done

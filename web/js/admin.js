@@ -3,6 +3,7 @@ import { h, mount, setText, field, showFieldErrors, clearFieldErrors, formatMone
 import { request, ApiError } from './api.js';
 import { putSale, getSale, watch, statusOf } from './live.js';
 import { statusBadge, countdownText } from './shopper.js';
+import { saleCharts } from './charts.js';
 
 /** datetime-local wants local wall-clock time "YYYY-MM-DDTHH:mm". */
 const toLocalInput = (ms) => new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
@@ -178,7 +179,7 @@ function saleRow(scope, id) {
       h('strong', { testid: 'admin-sale-name' }, s0.productName), badgeSlot, h('span', { class: 'spacer' }), edit),
     h('div', { class: 'admin-sale-figs' },
       h('span', {}, 'Price ', price), h('span', {}, 'Stock ', stock), when),
-    audit, editor);
+    audit, saleCharts(scope, id), editor);
 
   let lastStatus = null;
   let auditTimer = null;

@@ -1,4 +1,5 @@
 using FlashSale.Engine.Redis;
+using FlashSale.Host.Infrastructure.Telemetry;
 using FlashSale.Host.Sales;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -35,10 +36,12 @@ public sealed class EngineLifetime(RedisStockAuthority authority, RedisWaitingRo
                 {
                     EngineLog.Reconciled(logger, result.EntriesCommitted, result.Sales);
                 }
+                ReconcilerMetrics.Passed(result, clock);
             }
             catch (Exception e) when (e is RedisException or Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
             {
                 EngineLog.ReconcileFailed(logger, e);
+                ReconcilerMetrics.Failed();
             }
             try
             {

@@ -131,6 +131,7 @@ public static class EngineSetup
         services.AddFlashSalePayments();
         services.AddSingleton<UnitReturns>();
         services.AddSingleton<OrderLifecycle>();
+        services.AddSingleton<SweeperBacklog>();
         services.AddSingleton<OrderExpirySweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<OrderExpirySweeper>());
     }

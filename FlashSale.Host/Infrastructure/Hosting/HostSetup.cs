@@ -27,6 +27,8 @@ public static class HostSetup
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureConnectionLimit(kestrel, builder.Configuration));
         builder.WebHost.UseSockets(sockets => sockets.Backlog = ListenBacklog(builder.Configuration));
         builder.AddFlashSaleSecurity();
+        builder.AddPrometheusAddress();
+        builder.AddFlashSaleLogging();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new StartTime(sp.GetRequiredService<TimeProvider>().GetUtcNow()));
@@ -50,6 +52,14 @@ public static class HostSetup
         services.AddFlashSaleRealtime();
         services.AddFlashSaleNotifications(builder.Configuration);
         services.AddFlashSaleTelemetry(builder.Configuration);
+        if (TelemetrySetup.MetricsExported(builder.Configuration))
+        {
+            // Figures only a periodic check knows (the audit's verdict, whether Redis and PostgreSQL answer), computed
+            // only while someone collects them.
+            services.AddSingleton<AuditWatch>();
+            services.AddHostedService(sp => sp.GetRequiredService<AuditWatch>());
+            services.AddHostedService<DependencyProbe>();
+        }
 
         return builder;
     }
@@ -111,7 +121,10 @@ public static class HostSetup
     public static WebApplication UseFlashSale(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // First: the metrics port answers the scrape and nothing else, before any of the shop's middleware.
+        app.UsePrometheusEndpoint();
         app.UseFlashSaleForwardedHeaders();
+        app.UseFlashSaleRequestLog();
         app.UseFlashSaleProblems();
         app.UseFlashSaleHttpHardening();
         app.UseDefaultFiles();

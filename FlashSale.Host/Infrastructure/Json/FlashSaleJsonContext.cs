@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using FlashSale.Host.Accounts;
 using FlashSale.Host.Catalog;
 using FlashSale.Host.Health;
+using FlashSale.Host.Infrastructure.Telemetry;
 using FlashSale.Host.LoadTesting;
 using FlashSale.Host.Orders;
 using FlashSale.Host.Sales;
@@ -29,6 +30,7 @@ namespace FlashSale.Host.Infrastructure.Hosting;
 [JsonSerializable(typeof(OrdersEndpoints.OrderPage))]
 [JsonSerializable(typeof(OrdersEndpoints.PayBody))]
 [JsonSerializable(typeof(SaleAudit.Report))]
+[JsonSerializable(typeof(SaleFiguresResponse))]
 [JsonSerializable(typeof(LoadTestingEndpoints.ShoppersRequest))]
 [JsonSerializable(typeof(LoadTestingEndpoints.ShoppersResponse))]
 internal sealed partial class FlashSaleJsonContext : JsonSerializerContext;
