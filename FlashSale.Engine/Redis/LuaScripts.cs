@@ -162,31 +162,35 @@ internal static class LuaScripts
 
     /// <summary>
     /// Gives an order's units back exactly once. KEYS: 1 meta, 2 stock, 3 users, 4 returned.
-    /// ARGV: 1 order (N), 2 user (N), 3 quantity. Reply: 1 returned now, 0 already returned, -1 no sale state.
+    /// ARGV and reply (<see cref="ReturnUnitsReply"/>): order (N), user (N), quantity; 1 returned now, 0 already
+    /// returned, -1 no sale state.
     /// </summary>
-    public const string ReturnUnits = """
-        if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-        if redis.call('SADD', KEYS[4], ARGV[1]) == 0 then return 0 end
-        local q = tonumber(ARGV[3])
+    public static readonly string ReturnUnits = $$"""
+        if redis.call('EXISTS', KEYS[1]) == 0 then return {{ReturnUnitsReply.NoState}} end
+        local order = ARGV[{{ReturnUnitsReply.Order}} + 1]
+        local user = ARGV[{{ReturnUnitsReply.User}} + 1]
+        if redis.call('SADD', KEYS[4], order) == 0 then return {{ReturnUnitsReply.AlreadyReturned}} end
+        local q = tonumber(ARGV[{{ReturnUnitsReply.Quantity}} + 1])
         redis.call('INCRBY', KEYS[2], q)
-        if redis.call('HINCRBY', KEYS[3], ARGV[2], -q) <= 0 then redis.call('HDEL', KEYS[3], ARGV[2]) end
-        return 1
+        if redis.call('HINCRBY', KEYS[3], user, -q) <= 0 then redis.call('HDEL', KEYS[3], user) end
+        return {{ReturnUnitsReply.ReturnedNow}}
         """;
 
     /// <summary>
     /// Removes an ended sale's state once keeping it can no longer matter. KEYS: 1 meta, 2 orders stream, then every
-    /// other key of the sale. ARGV: 1 now (unix ms), 2 retention (ms).
-    /// Reply: 1 removed now; 0 kept (its stream still holds entries the reconciler has not written to PostgreSQL, or
+    /// other key of the sale. ARGV and reply (<see cref="RemoveEndedReply"/>): now (unix ms), retention (ms);
+    /// 1 removed now; 0 kept (its stream still holds entries the reconciler has not written to PostgreSQL, or
     /// the sale has not ended at least the retention ago); -1 no state (no meta and an empty stream: removed before,
     /// lost, or not installed yet). The check and the removal are one atomic step, so nothing can be appended or
     /// re-opened in between. UNLINK frees big hashes off Redis' main thread.
     /// </summary>
-    public const string RemoveEnded = """
-        if redis.call('XLEN', KEYS[2]) > 0 then return 0 end
+    public static readonly string RemoveEnded = $$"""
+        if redis.call('XLEN', KEYS[2]) > 0 then return {{RemoveEndedReply.KeptForNow}} end
         local ends = redis.call('HGET', KEYS[1], 'ends')
-        if not ends then return -1 end
-        if tonumber(ends) + tonumber(ARGV[2]) > tonumber(ARGV[1]) then return 0 end
+        if not ends then return {{RemoveEndedReply.NoState}} end
+        local now = tonumber(ARGV[{{RemoveEndedReply.Now}} + 1])
+        if tonumber(ends) + tonumber(ARGV[{{RemoveEndedReply.Retention}} + 1]) > now then return {{RemoveEndedReply.KeptForNow}} end
         redis.call('UNLINK', unpack(KEYS))
-        return 1
+        return {{RemoveEndedReply.RemovedNow}}
         """;
 }

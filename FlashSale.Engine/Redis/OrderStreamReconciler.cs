@@ -188,13 +188,13 @@ public sealed class OrderStreamReconciler
     /// </summary>
     private async Task<bool> TryRemoveEndedAsync(IDatabase db, RedisSaleKeys keys, RedisValue member, long now)
     {
-        var outcome = (long)await _removeEnded.EvaluateAsync(_redis, keys.RemoveKeys,
-            [now, (long)_options.EndedSaleRetention.TotalMilliseconds]).ConfigureAwait(false);
-        if (outcome == 0)
+        var outcome = new RemoveEndedReply(await _removeEnded.EvaluateAsync(_redis, keys.RemoveKeys,
+            RemoveEndedReply.Args(now, (long)_options.EndedSaleRetention.TotalMilliseconds)).ConfigureAwait(false));
+        if (outcome.Kept)
         {
             return false; // kept: not ended long enough, or its stream still holds unwritten orders
         }
-        // 1: removed just now. -1: no state and an empty stream (an earlier removal stopped before this step, Redis lost
+        // Removed just now, or no state and an empty stream (an earlier removal stopped before this step, Redis lost
         // the sale, or it is being installed): nothing to reconcile, so the registration goes too.
         await db.SetRemoveAsync(_options.SalesSetKey, member).ConfigureAwait(false);
         // The set is another hash slot, so this step cannot be atomic with the script. A sale installed meanwhile must
@@ -205,7 +205,7 @@ public sealed class OrderStreamReconciler
             await db.SetAddAsync(_options.SalesSetKey, member).ConfigureAwait(false);
             return false;
         }
-        return outcome == 1;
+        return outcome.Removed;
     }
 
     /// <summary>The smallest stream id after <paramref name="id"/> ("ms-seq" -> "ms-(seq+1)").</summary>

@@ -230,19 +230,19 @@ public sealed class RedisStockAuthority : IStockAuthority
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(quantity, 1);
         cancellationToken.ThrowIfCancellationRequested();
-        RedisValue[] args = [RedisSaleKeys.Member(orderId), RedisSaleKeys.Member(userId), quantity];
-        var result = (long)await _return.EvaluateAsync(_redis, KeysFor(saleId).ReturnKeys, args).ConfigureAwait(false);
-        if (result == -1)
+        var args = ReturnUnitsReply.Args(orderId, userId, quantity);
+        var reply = new ReturnUnitsReply(await _return.EvaluateAsync(_redis, KeysFor(saleId).ReturnKeys, args).ConfigureAwait(false));
+        if (reply.SaleStateMissing)
         {
             // Redis holds no state for the sale. A rebuild may be under way that read PostgreSQL before this order ended
             // and would install its units as held, after this return found nothing to give back: lost units. Rebuild
             // now (it reads the order as ended, so it counts the return itself) or, if another rebuild wins, apply the
             // return on top of it; either way the units are back before the caller records the return.
             await _rebuildForReturns.RunAsync(saleId).ConfigureAwait(false);
-            result = (long)await _return.EvaluateAsync(_redis, KeysFor(saleId).ReturnKeys, args).ConfigureAwait(false);
+            reply = new ReturnUnitsReply(await _return.EvaluateAsync(_redis, KeysFor(saleId).ReturnKeys, args).ConfigureAwait(false));
         }
-        // Still -1: the sale is past its retention (nothing can be bought any more) or gone from PostgreSQL.
-        return result == 1;
+        // Still no state: the sale is past its retention (nothing can be bought any more) or gone from PostgreSQL.
+        return reply.Returned;
     }
 
     public async ValueTask<int?> GetRemainingStockAsync(Guid saleId, CancellationToken cancellationToken)

@@ -114,3 +114,72 @@ internal readonly struct ClaimReply
     /// <summary>One flag per order, <see cref="Held"/> when the live state holds it as this very order.</summary>
     public byte[] Flags => (byte[])_result[1]!;
 }
+
+/// <summary>
+/// The layouts of <see cref="LuaScripts.ReturnUnits"/>: ARGV is order id (N), user (N), quantity (0-based offsets;
+/// the script adds 1); the reply is one code, <see cref="ReturnedNow"/>, <see cref="AlreadyReturned"/> or
+/// <see cref="NoState"/>.
+/// </summary>
+internal readonly struct ReturnUnitsReply
+{
+    public const int Order = 0;
+    public const int User = 1;
+    public const int Quantity = 2;
+    public const long ReturnedNow = 1;
+    public const long AlreadyReturned = 0;
+    public const long NoState = -1;
+
+    private readonly long _code;
+
+    public ReturnUnitsReply(RedisResult result) => _code = (long)result;
+
+    /// <summary>The arguments that give back <paramref name="quantity"/> units of <paramref name="orderId"/>.</summary>
+    public static RedisValue[] Args(Guid orderId, Guid userId, int quantity)
+    {
+        var args = new RedisValue[3];
+        args[Order] = RedisSaleKeys.Member(orderId);
+        args[User] = RedisSaleKeys.Member(userId);
+        args[Quantity] = quantity;
+        return args;
+    }
+
+    /// <summary>Redis holds no state for the sale: nothing was given back.</summary>
+    public bool SaleStateMissing => _code == NoState;
+
+    /// <summary>The units went back to the stock by this very call (not by an earlier one).</summary>
+    public bool Returned => _code == ReturnedNow;
+}
+
+/// <summary>
+/// The layouts of <see cref="LuaScripts.RemoveEnded"/>: ARGV is now (unix ms), retention (ms) (0-based offsets; the
+/// script adds 1); the reply is one code, <see cref="RemovedNow"/>, <see cref="KeptForNow"/> or <see cref="NoState"/>.
+/// </summary>
+internal readonly struct RemoveEndedReply
+{
+    public const int Now = 0;
+    public const int Retention = 1;
+    public const long RemovedNow = 1;
+    public const long KeptForNow = 0;
+    public const long NoState = -1;
+
+    private readonly long _code;
+
+    public RemoveEndedReply(RedisResult result) => _code = (long)result;
+
+    public static RedisValue[] Args(long nowUnixMs, long retentionMs)
+    {
+        var args = new RedisValue[2];
+        args[Now] = nowUnixMs;
+        args[Retention] = retentionMs;
+        return args;
+    }
+
+    /// <summary>Kept: not ended for the retention yet, or its stream still holds orders not yet in PostgreSQL.</summary>
+    public bool Kept => _code == KeptForNow;
+
+    /// <summary>Every key of the sale was removed by this call.</summary>
+    public bool Removed => _code == RemovedNow;
+
+    /// <summary>No meta and an empty stream: removed before, lost, or not installed yet.</summary>
+    public bool SaleStateMissing => _code == NoState;
+}

@@ -7,9 +7,10 @@ namespace FlashSale.Tests.Redis;
 
 /// <summary>
 /// Each purchase-path script's wire layout round-trips: arguments written through the C# layout (InstallArgs,
-/// DecideArgs, ClaimReply) land where the script reads them, and the script's reply reads back through the C# layout
-/// (DecideReply, ClaimReply) as what it did; the same for the waiting room's scripts (JoinLayout, AdmitLayout,
-/// SnapshotLayout). The scripts are run directly, without the authority or the waiting room around them.
+/// DecideArgs, ClaimReply, ReturnUnitsReply, RemoveEndedReply) land where the script reads them, and the script's reply
+/// reads back through the C# layout (DecideReply, ClaimReply, ReturnUnitsReply, RemoveEndedReply) as what it did;
+/// the same for the waiting room's scripts (JoinLayout, AdmitLayout, SnapshotLayout). The scripts are run directly,
+/// without the authority or the waiting room around them.
 /// </summary>
 [Trait("Category", TestCategory.Integration)]
 public sealed class ScriptLayoutTests(RedisConnection redis) : IClassFixture<RedisConnection>
@@ -115,6 +116,62 @@ public sealed class ScriptLayoutTests(RedisConnection redis) : IClassFixture<Red
         Assert.Equal($"{ClaimReply.Held}{ClaimReply.NotHeld}", System.Text.Encoding.ASCII.GetString(reply.Flags));
         var missing = new ClaimReply(await claim.EvaluateAsync(redis.Multiplexer, RedisSaleKeys.For(redis.NewSale().SaleId).ClaimKeys, args));
         Assert.True(missing.SaleStateMissing);
+    }
+
+    [Fact]
+    public async Task ReturnUnits_reads_order_user_and_quantity_where_its_layout_writes_them_and_its_reply_says_what_it_did()
+    {
+        var (_, keys) = await InstallAsync();
+        var db = redis.Database;
+        var script = new RedisScript(LuaScripts.ReturnUnits);
+
+        var first = new ReturnUnitsReply(await script.EvaluateAsync(redis.Multiplexer, keys.ReturnKeys, ReturnUnitsReply.Args(HeldOrder, Holder, 2)));
+        Assert.True(first.Returned);
+        Assert.False(first.SaleStateMissing);
+        Assert.Equal(10, (long)await db.StringGetAsync(keys.Stock));
+        Assert.False(await db.HashExistsAsync(keys.Users, RedisSaleKeys.Member(Holder)));
+        Assert.True(await db.SetContainsAsync(keys.Returned, RedisSaleKeys.Member(HeldOrder)));
+
+        var again = new ReturnUnitsReply(await script.EvaluateAsync(redis.Multiplexer, keys.ReturnKeys, ReturnUnitsReply.Args(HeldOrder, Holder, 2)));
+        Assert.False(again.Returned);
+        Assert.False(again.SaleStateMissing);
+        Assert.Equal(10, (long)await db.StringGetAsync(keys.Stock));
+
+        var missing = new ReturnUnitsReply(await script.EvaluateAsync(redis.Multiplexer, RedisSaleKeys.For(redis.NewSale().SaleId).ReturnKeys,
+            ReturnUnitsReply.Args(HeldOrder, Holder, 2)));
+        Assert.True(missing.SaleStateMissing);
+        Assert.False(missing.Returned);
+    }
+
+    [Fact]
+    public async Task RemoveEnded_reads_now_and_retention_where_its_layout_writes_them_and_its_reply_says_what_it_did()
+    {
+        var (sale, keys) = await InstallAsync();
+        var db = redis.Database;
+        var script = new RedisScript(LuaScripts.RemoveEnded);
+        const long Retention = 60_000;
+        var ends = sale.EndsAt.ToUnixTimeMilliseconds();
+        async Task<RemoveEndedReply> RemoveAsync(RedisSaleKeys k, long now) =>
+            new(await script.EvaluateAsync(redis.Multiplexer, k.RemoveKeys, RemoveEndedReply.Args(now, Retention)));
+
+        var early = await RemoveAsync(keys, ends + Retention - 1);
+        Assert.True(early.Kept);
+        Assert.True(await db.KeyExistsAsync(keys.Meta));
+
+        var entry = await db.StreamAddAsync(keys.Orders, "o", "unwritten");
+        var unwritten = await RemoveAsync(keys, ends + Retention);
+        Assert.True(unwritten.Kept);
+        await db.StreamDeleteAsync(keys.Orders, [entry]);
+
+        var removed = await RemoveAsync(keys, ends + Retention);
+        Assert.True(removed.Removed);
+        Assert.False(removed.Kept);
+        Assert.False(await db.KeyExistsAsync(keys.Meta));
+        Assert.False(await db.KeyExistsAsync(keys.Stock));
+
+        var missing = await RemoveAsync(keys, ends + Retention);
+        Assert.True(missing.SaleStateMissing);
+        Assert.False(missing.Removed);
     }
 
     [Fact]

@@ -104,8 +104,15 @@ public sealed class ConnectionGuardTests(ConnectionGuardApp app) : IClassFixture
         for (var attempt = 0; answer is null && attempt < 20; attempt++)
         {
             await Task.Delay(100);
-            using var next = await ConnectAsync();
-            answer = await ExchangeAsync(next, "GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", TimeSpan.FromSeconds(5));
+            try
+            {
+                using var next = await ConnectAsync();
+                answer = await ExchangeAsync(next, "GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", TimeSpan.FromSeconds(5));
+            }
+            catch (SocketException)
+            {
+                // Reset while the host still counted the old connection (a full run, loaded machine): ask again.
+            }
         }
         Assert.StartsWith("HTTP/1.1 200", answer, StringComparison.Ordinal);
     }
