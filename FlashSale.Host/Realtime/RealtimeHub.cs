@@ -148,51 +148,12 @@ public sealed class RealtimeHub(SaleSignals signals, TimeProvider? clock = null)
     /// </summary>
     public int Deliver(ReadOnlyMemory<byte> message)
     {
-        if (!message.IsEmpty && message.Span[0] == LiveFrames.BundleMarker)
-        {
-            return DeliverBundle(message);
-        }
-        if (!LiveFrames.TryParse(message, out var saleId, out var kind, out var seq, out var value, out var frame))
-        {
-            return 0;
-        }
-        if (!_topics.TryGetValue(saleId, out var topic))
-        {
-            return 0;
-        }
-        var subscribers = topic.Accept(kind, seq, value, frame);
-        if (subscribers is null)
-        {
-            return 0; // older than a frame of the same kind already relayed
-        }
-        foreach (var connection in subscribers)
-        {
-            connection.Deliver(saleId, kind, frame);
-        }
-        CountFanOut(saleId, subscribers.Length, 1, frame);
-        return subscribers.Length;
-    }
-
-    /// <summary>Once per fan-out, not per socket: the frames handed out and how late they reached the last socket.</summary>
-    private void CountFanOut(Guid saleId, int sockets, int framesEach, ReadOnlyMemory<byte> frame)
-    {
-        if (HostMetrics.Frames.Enabled)
-        {
-            var sentAt = LiveFrames.SentAt(frame.Span);
-            var now = (clock ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();
-            HostMetrics.CountFrames(saleId, sockets * framesEach, sentAt > 0 ? now - sentAt : -1);
-        }
-    }
-
-    /// <summary>
-    /// A bundle goes socket by socket: each subscriber gets every frame of it before the next subscriber gets any, so
-    /// the frames sit in its connection's output together and leave in one write (one system call on each side)
-    /// instead of one write per frame with 10,000 other sockets' writes in between.
-    /// </summary>
-    private int DeliverBundle(ReadOnlyMemory<byte> message)
-    {
         var parts = new List<ReadOnlyMemory<byte>>(4);
-        if (!LiveFrames.TryUnbundle(message, parts))
+        if (message.IsEmpty || message.Span[0] != LiveFrames.BundleMarker)
+        {
+            parts.Add(message);
+        }
+        else if (!LiveFrames.TryUnbundle(message, parts))
         {
             return 0;
         }
@@ -218,8 +179,9 @@ public sealed class RealtimeHub(SaleSignals signals, TimeProvider? clock = null)
             {
                 continue; // a bundle is one sale's, as the publisher builds it
             }
-            // The latest snapshot of the members: one that subscribed between two frames got the earlier ones from
-            // SendLatest, and gets a duplicate rather than missing a later one.
+            // A frame older than one of its kind already relayed is dropped. The latest snapshot of the members is
+            // used: one that subscribed between two frames got the earlier ones from SendLatest, and gets a duplicate
+            // rather than missing a later one.
             if (topic.Accept(kind, seq, value, frame) is { } accepted)
             {
                 frames.Add((kind, frame));
@@ -230,6 +192,9 @@ public sealed class RealtimeHub(SaleSignals signals, TimeProvider? clock = null)
         {
             return 0;
         }
+        // Socket by socket: each subscriber gets every frame of a bundle before the next subscriber gets any, so the
+        // frames sit in its connection's output together and leave in one write (one system call on each side)
+        // instead of one write per frame with 10,000 other sockets' writes in between.
         foreach (var connection in subscribers)
         {
             foreach (var (kind, frame) in frames)
@@ -239,6 +204,17 @@ public sealed class RealtimeHub(SaleSignals signals, TimeProvider? clock = null)
         }
         CountFanOut(saleId, subscribers.Length, frames.Count, frames[0].Frame); // one tick's frames share their sentAt
         return subscribers.Length;
+    }
+
+    /// <summary>Once per fan-out, not per socket: the frames handed out and how late they reached the last socket.</summary>
+    private void CountFanOut(Guid saleId, int sockets, int framesEach, ReadOnlyMemory<byte> frame)
+    {
+        if (HostMetrics.Frames.Enabled)
+        {
+            var sentAt = LiveFrames.SentAt(frame.Span);
+            var now = (clock ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();
+            HostMetrics.CountFrames(saleId, sockets * framesEach, sentAt > 0 ? now - sentAt : -1);
+        }
     }
 
     /// <summary>Aborts sockets stuck in a send and closes those whose token expired (4401).</summary>
