@@ -1,6 +1,9 @@
 namespace FlashSale.Host.Sales;
 
-/// <summary>A row of <c>flash_sales</c> joined with its product. <see cref="Version"/> is bumped by every change.</summary>
+/// <summary>
+/// A row of <c>flash_sales</c> joined with its product. <see cref="Version"/> is bumped by every change;
+/// <see cref="JoinChallengeBits"/> is the proof of work a join of its line needs (<see cref="JoinChallenge"/>, 0 = none).
+/// </summary>
 public sealed record Sale(
     Guid Id,
     Guid ProductId,
@@ -17,4 +20,5 @@ public sealed record Sale(
     int AdmissionWindowSeconds,
     DateTime CreatedAt,
     DateTime UpdatedAt,
-    long Version = 1);
+    long Version = 1,
+    int JoinChallengeBits = 0);

@@ -12,7 +12,8 @@ public sealed record CreateSaleRequest(
     int? PaymentWindowSeconds,
     bool? WaitingRoom,
     int? AdmissionRatePerSecond,
-    int? AdmissionWindowSeconds);
+    int? AdmissionWindowSeconds,
+    int? JoinChallengeBits = null);
 
 /// <summary>Only the fields present change; a field sent as null is left as it is.</summary>
 public sealed record UpdateSaleRequest(
@@ -21,10 +22,11 @@ public sealed record UpdateSaleRequest(
     int? PaymentWindowSeconds,
     bool? WaitingRoom,
     int? AdmissionRatePerSecond,
-    int? AdmissionWindowSeconds)
+    int? AdmissionWindowSeconds,
+    int? JoinChallengeBits = null)
 {
     public bool IsEmpty => SalePrice is null && EndsAt is null && PaymentWindowSeconds is null && WaitingRoom is null &&
-                           AdmissionRatePerSecond is null && AdmissionWindowSeconds is null;
+                           AdmissionRatePerSecond is null && AdmissionWindowSeconds is null && JoinChallengeBits is null;
 }
 
 public sealed record SaleResponse(
@@ -43,13 +45,19 @@ public sealed record SaleResponse(
     bool WaitingRoom,
     int AdmissionRatePerSecond,
     int AdmissionWindowSeconds,
-    long Version)
+    long Version,
+    int JoinChallengeBits = 0,
+    JoinChallengeView? JoinChallenge = null)
 {
     public static SaleResponse From(Sale sale, int remainingStock, DateTime now) => new(
         sale.Id, sale.ProductId, sale.ProductName, Money.Normalize(sale.SalePrice), Money.Normalize(sale.BasePrice), sale.TotalStock,
         remainingStock, sale.PerUserLimit, sale.StartsAt, sale.EndsAt, SaleStatus.Of(sale.StartsAt, sale.EndsAt, remainingStock, now),
-        sale.PaymentWindowSeconds, sale.WaitingRoom, sale.AdmissionRatePerSecond, sale.AdmissionWindowSeconds, sale.Version);
+        sale.PaymentWindowSeconds, sale.WaitingRoom, sale.AdmissionRatePerSecond, sale.AdmissionWindowSeconds, sale.Version,
+        sale.JoinChallengeBits, sale.JoinChallengeBits > 0 ? new JoinChallengeView(sale.JoinChallengeBits, Sales.JoinChallenge.Input, Sales.JoinChallenge.Submit) : null);
 }
+
+/// <summary>What a client needs to solve a sale's join challenge (null on the sale when it has none).</summary>
+public sealed record JoinChallengeView(int Bits, string Input, string Submit);
 
 public static class SaleLimits
 {
@@ -77,4 +85,8 @@ public static class SaleLimits
         // Down to 1 s so drills and tests can watch a turn lapse; the admin page suggests at least 10 s.
         errors.Check(window is null or (>= 1 and <= 3_600), "admissionWindowSeconds", "The admission window must be 1 to 3600 seconds.");
     }
+
+    public static void CheckJoinChallenge(ValidationErrors errors, int? bits) =>
+        errors.Check(bits is null or (>= 0 and <= JoinChallenge.MaxBits), "joinChallengeBits",
+            $"The join challenge must be 0 (off) to {JoinChallenge.MaxBits} bits.");
 }

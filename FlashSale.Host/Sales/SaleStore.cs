@@ -11,7 +11,7 @@ public sealed class SaleStore(NpgsqlDataSource db)
         """
         select s.id, s.product_id, p.name as product_name, s.sale_price, p.base_price, s.total_stock, s.per_user_limit,
                s.starts_at, s.ends_at, s.payment_window_seconds, s.waiting_room, s.admission_rate_per_second,
-               s.admission_window_seconds, s.created_at, s.updated_at, s.version
+               s.admission_window_seconds, s.created_at, s.updated_at, s.version, s.join_challenge_bits
         from flash_sales s join products p on p.id = s.product_id
         """;
 
@@ -57,9 +57,10 @@ public sealed class SaleStore(NpgsqlDataSource db)
         await connection.ExecuteAsync(new CommandDefinition(
             """
             insert into flash_sales (id, product_id, sale_price, total_stock, per_user_limit, starts_at, ends_at, payment_window_seconds,
-                                     waiting_room, admission_rate_per_second, admission_window_seconds, created_at, updated_at)
+                                     waiting_room, admission_rate_per_second, admission_window_seconds, created_at, updated_at,
+                                     join_challenge_bits)
             values (@Id, @ProductId, @SalePrice, @TotalStock, @PerUserLimit, @StartsAt, @EndsAt, @PaymentWindowSeconds,
-                    @WaitingRoom, @AdmissionRatePerSecond, @AdmissionWindowSeconds, @CreatedAt, @UpdatedAt);
+                    @WaitingRoom, @AdmissionRatePerSecond, @AdmissionWindowSeconds, @CreatedAt, @UpdatedAt, @JoinChallengeBits);
             insert into inventory_ledger (flash_sale_id, order_id, movement, quantity, created_at)
             values (@Id, null, 'sale_created', @TotalStock, @CreatedAt);
             """, sale, transaction, cancellationToken: cancellationToken));
@@ -84,6 +85,7 @@ public sealed class SaleStore(NpgsqlDataSource db)
                     waiting_room = coalesce(@WaitingRoom, waiting_room),
                     admission_rate_per_second = coalesce(@AdmissionRatePerSecond, admission_rate_per_second),
                     admission_window_seconds = coalesce(@AdmissionWindowSeconds, admission_window_seconds),
+                    join_challenge_bits = coalesce(@JoinChallengeBits, join_challenge_bits),
                     updated_at = now(),
                     version = version + 1
                 where id = @id and ends_at > now()
@@ -91,11 +93,11 @@ public sealed class SaleStore(NpgsqlDataSource db)
             )
             select s.id, s.product_id, p.name as product_name, s.sale_price, p.base_price, s.total_stock, s.per_user_limit,
                    s.starts_at, s.ends_at, s.payment_window_seconds, s.waiting_room, s.admission_rate_per_second,
-                   s.admission_window_seconds, s.created_at, s.updated_at, s.version
+                   s.admission_window_seconds, s.created_at, s.updated_at, s.version, s.join_challenge_bits
             from s join products p on p.id = s.product_id
             """,
             new { id, change.SalePrice, EndsAt = change.EndsAt?.UtcDateTime, change.PaymentWindowSeconds, change.WaitingRoom,
-                  change.AdmissionRatePerSecond, change.AdmissionWindowSeconds },
+                  change.AdmissionRatePerSecond, change.AdmissionWindowSeconds, change.JoinChallengeBits },
             cancellationToken: cancellationToken));
     }
 

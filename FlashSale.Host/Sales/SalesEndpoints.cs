@@ -87,6 +87,7 @@ public static class SalesEndpoints
         }
         SaleLimits.CheckPaymentWindow(errors, request.PaymentWindowSeconds);
         SaleLimits.CheckAdmission(errors, request.AdmissionRatePerSecond, request.AdmissionWindowSeconds);
+        SaleLimits.CheckJoinChallenge(errors, request.JoinChallengeBits);
         SaleLimits.CheckOrderTotal(errors, request.SalePrice, request.PerUserLimit);
         Product? product = null;
         if (errors.IsValid)
@@ -106,7 +107,7 @@ public static class SalesEndpoints
             request.TotalStock!.Value, request.PerUserLimit!.Value, startsAt, request.EndsAt!.Value.UtcDateTime,
             request.PaymentWindowSeconds ?? SaleLimits.DefaultPaymentWindowSeconds, request.WaitingRoom ?? false,
             request.AdmissionRatePerSecond ?? SaleLimits.DefaultAdmissionRatePerSecond,
-            request.AdmissionWindowSeconds ?? SaleLimits.DefaultAdmissionWindowSeconds, now, now);
+            request.AdmissionWindowSeconds ?? SaleLimits.DefaultAdmissionWindowSeconds, now, now, JoinChallengeBits: request.JoinChallengeBits ?? 0);
         await store.InsertAsync(sale, cancellationToken);
         await changes.CreatedAsync(sale, cancellationToken);
         return TypedResults.Created($"/api/v1/flash-sales/{sale.Id}", SaleResponse.From(sale, await stock.RemainingAsync(sale, cancellationToken), now));
@@ -123,7 +124,7 @@ public static class SalesEndpoints
             return Problems.NotFound("The flash sale");
         }
         var errors = new ValidationErrors();
-        errors.Check(!request.IsEmpty, "body", "Send at least one of salePrice, endsAt, paymentWindowSeconds, waitingRoom, admissionRatePerSecond, admissionWindowSeconds.");
+        errors.Check(!request.IsEmpty, "body", "Send at least one of salePrice, endsAt, paymentWindowSeconds, waitingRoom, admissionRatePerSecond, admissionWindowSeconds, joinChallengeBits.");
         errors.Check(request.SalePrice is null || Money.IsValid(request.SalePrice), "salePrice", $"A price from 0 to {Money.Max} with at most two decimals is required.");
         errors.Check(request.SalePrice is null || request.SalePrice <= sale.BasePrice, "salePrice", "The sale price cannot exceed the product's base price.");
         SaleLimits.CheckOrderTotal(errors, request.SalePrice, sale.PerUserLimit);
@@ -134,6 +135,7 @@ public static class SalesEndpoints
         }
         SaleLimits.CheckPaymentWindow(errors, request.PaymentWindowSeconds);
         SaleLimits.CheckAdmission(errors, request.AdmissionRatePerSecond, request.AdmissionWindowSeconds);
+        SaleLimits.CheckJoinChallenge(errors, request.JoinChallengeBits);
         if (!errors.IsValid)
         {
             return Problems.Validation(errors.ToDictionary());

@@ -28,8 +28,12 @@ public sealed record QueueResponse(
     int RatePerSecond,
     int AdmissionWindowSeconds);
 
+/// <summary>The optional body of a join: the proof of work when the sale asks for one (<see cref="JoinChallenge"/>).</summary>
+public sealed record JoinRequest(ulong? Nonce);
+
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(QueueResponse))]
+[JsonSerializable(typeof(JoinRequest))]
 internal sealed partial class WaitingRoomJsonContext : JsonSerializerContext;
 
 /// <summary>The stable problem types of the waiting room.</summary>
@@ -42,6 +46,9 @@ public static class WaitingRoomProblems
 
     /// <summary>404 from GET queue/me: no live place (never joined, or the turn lapsed / was used up).</summary>
     public const string NotInLine = Base + "not-in-line";
+
+    /// <summary>400 from a join: the sale asks for a proof of work and the request's nonce does not solve it.</summary>
+    public const string ChallengeFailed = Base + "challenge-failed";
 
     /// <summary>501: this host runs without Redis (single-node mode), where the waiting room is not offered.</summary>
     public const string WaitingRoomUnavailable = Base + "waiting-room-unavailable";
@@ -60,16 +67,19 @@ public static class QueueEndpoints
     {
         var queue = routes.MapGroup("/api/v1/flash-sales/{id:guid}/queue").WithTags("Waiting room").RequireAuthorization()
             .RequireRateLimiting(RateLimitPolicies.Shopper);
-        queue.MapPost("/", (Guid id, HttpContext http, [AsParameters] LineServices services, CancellationToken ct) =>
-            PlaceAsync(id, http, join: true, services, ct));
+        queue.MapPost("/", (Guid id, HttpContext http, JoinRequest? body, [AsParameters] LineServices services, CancellationToken ct) =>
+            PlaceAsync(id, http, join: true, services, body?.Nonce, ct));
         queue.MapGet("/me", (Guid id, HttpContext http, [AsParameters] LineServices services, CancellationToken ct) =>
-            PlaceAsync(id, http, join: false, services, ct));
+            PlaceAsync(id, http, join: false, services, null, ct));
         return routes;
     }
 
-    /// <summary>Joins (idempotent: one live ticket per shopper) or reads the shopper's place.</summary>
+    /// <summary>
+    /// Joins (idempotent: one live ticket per shopper) or reads the shopper's place. A join of a sale with a join
+    /// challenge needs a <paramref name="nonce"/> that solves it, checked before anything reaches Redis.
+    /// </summary>
     public static async Task<Results<Ok<QueueResponse>, ProblemHttpResult>> PlaceAsync(Guid id, HttpContext http, bool join,
-        LineServices services, CancellationToken cancellationToken)
+        LineServices services, ulong? nonce, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(http);
@@ -97,6 +107,12 @@ public static class QueueEndpoints
             return Problems.Conflict(ProblemTypes.SaleNotActive, "The sale has ended.", "Its line is closed.");
         }
         var userId = http.User.UserId();
+        if (join && settings is { JoinChallengeBits: > 0 and var bits } && !(nonce is { } n && JoinChallenge.IsSolved(id, userId, n, bits)))
+        {
+            return Problems.Of(StatusCodes.Status400BadRequest, WaitingRoomProblems.ChallengeFailed,
+                nonce is null ? "This sale's line asks for a proof of work." : "The nonce does not solve this sale's join challenge.",
+                $"Send {{\"nonce\": N}} where the SHA-256 of the sale's joinChallenge input starts with {bits} zero bits. Nothing changed.");
+        }
         QueuePlace place;
         try
         {
