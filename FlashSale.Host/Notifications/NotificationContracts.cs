@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
+using FlashSale.Host.Infrastructure.Problems;
 
 namespace FlashSale.Host.Notifications;
 
@@ -12,9 +14,28 @@ public sealed record NotificationPreferences(bool Reserved, bool Paid, bool Expi
         !off.Contains(NotificationKinds.Cancelled), !off.Contains(NotificationKinds.SaleOpening), !off.Contains(NotificationKinds.PriceDrop));
 }
 
-/// <summary>A change of preferences: a kind left out keeps its setting.</summary>
+/// <summary>
+/// A change of preferences: a kind left out (or sent as null) keeps its setting. A change must name at least one kind,
+/// and nothing else: a body of unknown fields is a mistake to refuse, not a change of nothing to accept.
+/// </summary>
 public sealed record PreferencesChange(bool? Reserved, bool? Paid, bool? Expired, bool? Cancelled, bool? SaleOpening, bool? PriceDrop)
 {
+    public const string Known = "reserved, paid, expired, cancelled, saleOpening, priceDrop";
+
+    /// <summary>Every field of the body that is not a preference (the serializer would otherwise skip it silently).</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; init; }
+
+    public ValidationErrors Validate()
+    {
+        var errors = new ValidationErrors();
+        foreach (var field in Unknown?.Keys ?? Enumerable.Empty<string>())
+        {
+            errors.Add(field, $"Not a notification preference: send only {Known}, each true or false.");
+        }
+        return errors.IsValid && !Changes().Any() ? errors.Add("body", $"Send at least one of {Known}, each true or false.") : errors;
+    }
+
     public IEnumerable<(string Kind, bool On)> Changes()
     {
         (string, bool?)[] all =

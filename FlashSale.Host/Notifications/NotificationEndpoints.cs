@@ -77,10 +77,14 @@ public static class NotificationEndpoints
     public static async Task<Ok<NotificationPreferences>> GetPreferences(ClaimsPrincipal principal, NpgsqlDataSource db, CancellationToken cancellationToken) =>
         TypedResults.Ok(await ReadPreferencesAsync(db, principal.UserId(), cancellationToken));
 
-    public static async Task<Ok<NotificationPreferences>> PutPreferences(PreferencesChange change, ClaimsPrincipal principal, NpgsqlDataSource db,
-        TimeProvider clock, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<NotificationPreferences>, ValidationProblem>> PutPreferences(PreferencesChange change, ClaimsPrincipal principal,
+        NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(change);
+        if (change.Validate() is { IsValid: false } errors)
+        {
+            return Problems.Validation(errors.ToDictionary());
+        }
         var userId = principal.UserId();
         var changes = change.Changes().ToList();
         await using (var connection = await db.OpenConnectionAsync(cancellationToken))
