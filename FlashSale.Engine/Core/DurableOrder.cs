@@ -23,8 +23,11 @@ public readonly record struct DurableOrder(
     public bool HoldsUnits => Status is DurableOrderStatus.Reserved or DurableOrderStatus.Paid;
 }
 
-/// <summary>What a rebuild of a sale's state starts from: the sale's new epoch and every order it holds.</summary>
-public sealed record DurableSaleSnapshot(long Epoch, IReadOnlyList<DurableOrder> Orders);
+/// <summary>
+/// What a rebuild of a sale's state starts from: the sale's new epoch, every order it holds and its waiting-room line
+/// as journaled (<see cref="DurableLine.Empty"/> for a sale nobody queued for).
+/// </summary>
+public sealed record DurableSaleSnapshot(long Epoch, IReadOnlyList<DurableOrder> Orders, DurableLine? Line = null);
 
 /// <summary>Where a stock authority reads a sale's durable orders from when it (re)builds the sale's state (PostgreSQL in the host).</summary>
 public interface IDurableOrderSource

@@ -12,6 +12,8 @@ public sealed class PostgresSaleStateReader(NpgsqlDataSource dataSource) : IDura
     /// Locks the sale's row (FOR UPDATE: after every journal commit holding it FOR KEY SHARE ended, and before any later
     /// one can take it), bumps its epoch and reads every order of the sale, in one transaction. READ COMMITTED gives the
     /// orders' statement a snapshot taken after the lock was granted, so it sees every commit that got in before.
+    /// The line's journal (tickets, admissions, how far it moved) is read in the same transaction: its writes take the
+    /// same lock FOR KEY SHARE and check the epoch, so none lands under the old epoch after this read.
     /// </summary>
     public async Task<DurableSaleSnapshot> BeginRebuildAsync(Guid saleId, CancellationToken cancellationToken)
     {
@@ -52,8 +54,37 @@ public sealed class PostgresSaleStateReader(NpgsqlDataSource dataSource) : IDura
                     ParseStatus(reader.GetString(6))));
             }
         }
+        var line = await ReadLineAsync(saleId, connection, transaction, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new DurableSaleSnapshot(epoch, orders);
+        return new DurableSaleSnapshot(epoch, orders, line);
+    }
+
+    private static async Task<DurableLine> ReadLineAsync(Guid saleId, NpgsqlConnection connection, NpgsqlTransaction transaction,
+        CancellationToken cancellationToken)
+    {
+        long through = 0;
+        await using (var progress = new NpgsqlCommand("select through from line_progress where flash_sale_id = $1", connection, transaction))
+        {
+            progress.Parameters.Add(new NpgsqlParameter { Value = saleId });
+            if (await progress.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long moved)
+            {
+                through = moved;
+            }
+        }
+        var tickets = new List<DurableTicket>();
+        await using (var read = new NpgsqlCommand(
+            "select ticket, user_id, admitted_until_ms, abandoned from line_tickets where flash_sale_id = $1 order by ticket",
+            connection, transaction))
+        {
+            read.Parameters.Add(new NpgsqlParameter { Value = saleId });
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                tickets.Add(new DurableTicket(reader.GetInt64(0), reader.GetGuid(1), reader.IsDBNull(2) ? null : reader.GetInt64(2),
+                    reader.GetBoolean(3)));
+            }
+        }
+        return tickets.Count == 0 && through == 0 ? DurableLine.Empty : new DurableLine(through, tickets);
     }
 
     /// <summary>The sale as the engine needs it, or null when PostgreSQL has no such sale.</summary>

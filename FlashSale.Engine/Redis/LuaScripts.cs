@@ -103,9 +103,16 @@ internal static class LuaScripts
     /// (two hosts rebuilding at once: the later rebuild read PostgreSQL after the earlier one's epoch was fenced off, so
     /// its state is the one commits can still land under). Never replaces a state of the same or a newer epoch, so a
     /// live sale is never reset by a host starting or an admin edit.
-    /// KEYS: 1 meta, 2 stock, 3 users, 4 idem, 5 returned.
+    /// The waiting-room line is put back in the same atomic step (<see cref="LineRestore"/>: the journaled tickets in
+    /// ticket order, the line's progress, the admissions; shoppers still waiting count as present from now, skipped
+    /// ones as away), so no join can see the sale's state without its line. The live-frame order (<c>seq</c>, <c>st</c>)
+    /// and a pause survive a replaced state.
+    /// KEYS: 1 meta, 2 stock, 3 users, 4 idem, 5 returned, 6 queue, 7 tickets, 8 line, 9 admitted, 10 seen, 11 absent,
+    /// 12 back.
     /// ARGV (<see cref="InstallArgs"/>): price, starts, ends, limit, total, pw, wr, stock, user count, idem count,
-    /// returned count, epoch, then user/units pairs, idem field/outcome pairs, returned order ids.
+    /// returned count, epoch, the line's issued, through and length, its ticket, admission, absent and present counts,
+    /// then user/units pairs, idem field/outcome pairs, returned order ids, the line's users in ticket order,
+    /// user/ticket pairs, deadline/user pairs, ticket/user pairs of absent places, present users.
     /// Reply: 1 installed, 0 a state of this epoch or a newer one is present.
     /// </summary>
     public static readonly string Install = $$"""
@@ -130,6 +137,43 @@ internal static class LuaScripts
         put('HSET', KEYS[3], first, users)
         put('HSET', KEYS[4], first + users, idem)
         put('SADD', KEYS[5], first + users + idem, returned)
+        local q = redis.call('HMGET', KEYS[6], 'seq', 'st', 'paused')
+        redis.call('DEL', KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12])
+        for k, field in ipairs({'seq', 'st', 'paused'}) do
+          if q[k] then redis.call('HSET', KEYS[6], field, q[k]) end
+        end
+        local issued = ARGV[{{InstallArgs.LineIssued + 1}}]
+        if issued ~= '0' or ARGV[{{InstallArgs.LineThrough + 1}}] ~= '0' then
+          redis.call('HSET', KEYS[6], 'issued', issued, 'through', ARGV[{{InstallArgs.LineThrough + 1}}])
+        end
+        local at = first + users + idem + returned
+        local length = tonumber(ARGV[{{InstallArgs.LineLength + 1}}])
+        local tickets = tonumber(ARGV[{{InstallArgs.TicketCount + 1}}]) * 2
+        local admitted = tonumber(ARGV[{{InstallArgs.AdmittedCount + 1}}]) * 2
+        local absent = tonumber(ARGV[{{InstallArgs.AbsentCount + 1}}]) * 2
+        local present = tonumber(ARGV[{{InstallArgs.PresentCount + 1}}])
+        put('RPUSH', KEYS[8], at, length)
+        at = at + length
+        put('HSET', KEYS[7], at, tickets)
+        at = at + tickets
+        put('ZADD', KEYS[9], at, admitted)
+        at = at + admitted
+        put('ZADD', KEYS[11], at, absent)
+        at = at + absent
+        if present > 0 then
+          local t = redis.call('TIME')
+          local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+          local i = at
+          while i < at + present do
+            local seen = {}
+            for k = i, math.min(i + 499, at + present - 1) do
+              seen[#seen + 1] = now
+              seen[#seen + 1] = ARGV[k]
+            end
+            redis.call('ZADD', KEYS[10], unpack(seen))
+            i = i + 500
+          end
+        end
         redis.call('HSET', KEYS[1], 'price', ARGV[{{InstallArgs.Price + 1}}], 'starts', ARGV[{{InstallArgs.Starts + 1}}],
           'ends', ARGV[{{InstallArgs.Ends + 1}}], 'limit', ARGV[{{InstallArgs.Limit + 1}}], 'total', ARGV[{{InstallArgs.Total + 1}}],
           'pw', ARGV[{{InstallArgs.PaymentWindow + 1}}], 'wr', ARGV[{{InstallArgs.WaitingRoom + 1}}], 'epoch', ARGV[{{InstallArgs.Epoch + 1}}])

@@ -64,11 +64,12 @@ public sealed class RedisSaleKeys
         Back = Tag + ":back";
         JoinKeys = [Meta, Queue, Tickets, Line, Admitted, Seen, Absent, Back, Stock];
         TouchKeys = [Queue, Tickets, Seen, Absent, Back];
+        RevokeKeys = [Tickets, Seen];
         AdmitKeys = [Meta, Stock, Queue, Line, Admitted, Lease, Tickets, Seen, Absent, Back];
         SnapshotKeys = [Meta, Stock, Queue, Absent, Back];
         StatsKeys = [Meta, Stock, Queue, Admitted, Absent, Back, Users];
         DecideKeys = [Meta, Stock, Users, Idempotency, Orders, Admitted];
-        InstallKeys = [Meta, Stock, Users, Idempotency, Returned];
+        InstallKeys = [Meta, Stock, Users, Idempotency, Returned, Queue, Tickets, Line, Admitted, Seen, Absent, Back];
         ReturnKeys = [Meta, Stock, Users, Returned];
         MetaOnly = [Meta];
         ClaimKeys = [Meta, Idempotency];
@@ -114,6 +115,8 @@ public sealed class RedisSaleKeys
     internal RedisKey[] JoinKeys { get; }
 
     internal RedisKey[] TouchKeys { get; }
+
+    internal RedisKey[] RevokeKeys { get; }
 
     internal RedisKey[] AdmitKeys { get; }
 

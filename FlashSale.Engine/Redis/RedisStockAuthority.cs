@@ -116,7 +116,8 @@ public sealed class RedisStockAuthority : IStockAuthority
             }
         }
 
-        var args = InstallArgs.Build(sale, Math.Max(0, sale.TotalStock - held), users, idempotency, returned, durable.Epoch);
+        var args = InstallArgs.Build(sale, Math.Max(0, sale.TotalStock - held), users, idempotency, returned, durable.Epoch,
+            LineRestore.From(durable.Line, users, sale.PerUserLimit));
         cancellationToken.ThrowIfCancellationRequested();
         await _install.EvaluateAsync(_redis, keys.InstallKeys, args).ConfigureAwait(false);
         // The install writes no version; stamp this definition's (a newer one applied meanwhile stays).

@@ -21,16 +21,20 @@ public enum QueueOutcome
 /// <summary>
 /// A shopper's place in a sale's line. <see cref="Position"/> counts only the present shoppers ahead (0 once
 /// admitted); <see cref="AdmittedThrough"/> is how far the line has moved (tickets up to it were admitted or skipped).
+/// <see cref="Fresh"/> is true when this very call handed the ticket out (the host journals it before answering).
 /// </summary>
 public readonly record struct QueuePlace(QueueOutcome Outcome, long Ticket, long AdmittedThrough, bool Admitted, long AdmittedUntilUnixMs,
-    long Position = 0);
+    long Position = 0, bool Fresh = false);
 
 /// <summary>
 /// What one admission step did. <see cref="Leader"/> is false when another host holds the lease;
-/// <see cref="PresenceChanges"/> counts shoppers it found away or whose abandoned place it dropped.
+/// <see cref="PresenceChanges"/> counts shoppers it found away or whose abandoned place it dropped. What the host
+/// journals: the state's <see cref="Epoch"/>, the tickets admitted (all until <see cref="DeadlineUnixMs"/>) and the
+/// tickets abandoned.
 /// </summary>
 public readonly record struct AdmissionStep(bool Leader, bool SaleKnown, long AdmittedThrough, long Issued, long LiveAdmissions,
-    int RemainingStock, int AdmittedNow, int PresenceChanges = 0);
+    int RemainingStock, int AdmittedNow, int PresenceChanges = 0, long Epoch = 0, long DeadlineUnixMs = 0,
+    IReadOnlyList<(long Ticket, Guid UserId)>? AdmittedTickets = null, IReadOnlyList<long>? AbandonedTickets = null);
 
 /// <summary>How a line is advanced: the sale's rate and window, and the host's presence and lease settings.</summary>
 /// <param name="RatePerSecond">Admissions per second.</param>
@@ -76,6 +80,7 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
     private readonly RedisScript _snapshot = new(WaitingRoomScripts.Snapshot);
     private readonly RedisScript _touch = new(WaitingRoomScripts.Touch);
     private readonly RedisScript _stats = new(WaitingRoomScripts.Stats);
+    private readonly RedisScript _revoke = new(WaitingRoomScripts.Revoke);
 
     public async Task LoadScriptsAsync()
     {
@@ -84,6 +89,27 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
         await _snapshot.LoadAsync(_redis).ConfigureAwait(false);
         await _touch.LoadAsync(_redis).ConfigureAwait(false);
         await _stats.LoadAsync(_redis).ConfigureAwait(false);
+        await _revoke.LoadAsync(_redis).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Takes back tickets handed out by <see cref="PlaceManyAsync"/> whose journal write failed (their joins are
+    /// answered with an error, so nothing changed): each still held by its shopper is dropped and passed by the line.
+    /// </summary>
+    public async Task RevokeAsync(Guid saleId, IReadOnlyList<(Guid UserId, long Ticket)> tickets)
+    {
+        ArgumentNullException.ThrowIfNull(tickets);
+        if (tickets.Count == 0)
+        {
+            return;
+        }
+        var args = new RedisValue[tickets.Count * 2];
+        for (var i = 0; i < tickets.Count; i++)
+        {
+            args[2 * i] = RedisSaleKeys.Member(tickets[i].UserId);
+            args[(2 * i) + 1] = tickets[i].Ticket;
+        }
+        await _revoke.EvaluateAsync(_redis, KeysFor(saleId).RevokeKeys, args).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -143,9 +169,9 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
 
     /// <summary>
     /// Joins or reads the places of a batch of shoppers in one Lua call, in the batch's order (tickets follow it).
-    /// <paramref name="places"/> receives one answer per shopper.
+    /// <paramref name="places"/> receives one answer per shopper. Returns the epoch of the sale's state (0 without one).
     /// </summary>
-    public async Task PlaceManyAsync(Guid saleId, IReadOnlyList<(Guid UserId, bool Join)> shoppers, Memory<QueuePlace> places)
+    public async Task<long> PlaceManyAsync(Guid saleId, IReadOnlyList<(Guid UserId, bool Join)> shoppers, Memory<QueuePlace> places)
     {
         ArgumentNullException.ThrowIfNull(shoppers);
         var args = new RedisValue[shoppers.Count * JoinLayout.ArgsPerShopper];
@@ -157,6 +183,7 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
         }
         var result = await _join.EvaluateAsync(_redis, KeysFor(saleId).JoinKeys, args).ConfigureAwait(false);
         var first = (long)result[JoinLayout.Through];
+        var epoch = first < 0 ? 0 : (long)result[JoinLayout.Epoch];
         var span = places.Span;
         for (var i = 0; i < shoppers.Count; i++)
         {
@@ -169,8 +196,10 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
             span[i] = ticket is JoinLayout.NotInLine or JoinLayout.SoldOut
                 ? new QueuePlace(ticket == JoinLayout.NotInLine ? QueueOutcome.NotInLine : QueueOutcome.SoldOut, 0, first, false, 0)
                 : new QueuePlace(QueueOutcome.InLine, ticket, first, (long)result[JoinLayout.At(i, JoinLayout.Admitted)] == 1,
-                    (long)result[JoinLayout.At(i, JoinLayout.Deadline)], (long)result[JoinLayout.At(i, JoinLayout.Position)]);
+                    (long)result[JoinLayout.At(i, JoinLayout.Deadline)], (long)result[JoinLayout.At(i, JoinLayout.Position)],
+                    (long)result[JoinLayout.At(i, JoinLayout.Fresh)] == 1);
         }
+        return epoch;
     }
 
     /// <summary>
@@ -193,14 +222,28 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
         args[AdmitLayout.PresenceMs] = policy.PresenceMs;
         args[AdmitLayout.AbandonMs] = policy.AbandonMs;
         var result = await _admit.EvaluateAsync(_redis, KeysFor(saleId).AdmitKeys, args).ConfigureAwait(false);
-        return (long)result[0] switch
+        switch ((long)result[0])
         {
-            AdmitLayout.LeaseHeldElsewhere => new AdmissionStep(false, true, 0, 0, 0, 0, 0),
-            AdmitLayout.NoState => new AdmissionStep(true, false, 0, 0, 0, 0, 0),
-            _ => new AdmissionStep(true, true, (long)result[AdmitLayout.Through], (long)result[AdmitLayout.Issued],
-                (long)result[AdmitLayout.Live], (int)result[AdmitLayout.Stock], (int)result[AdmitLayout.AdmittedNow],
-                (int)result[AdmitLayout.Changed]),
-        };
+            case AdmitLayout.LeaseHeldElsewhere:
+                return new AdmissionStep(false, true, 0, 0, 0, 0, 0);
+            case AdmitLayout.NoState:
+                return new AdmissionStep(true, false, 0, 0, 0, 0, 0);
+        }
+        var admitted = (int)result[AdmitLayout.AdmittedCount];
+        var admittedTickets = new (long, Guid)[admitted];
+        var abandonedTickets = new long[result.Length - AdmitLayout.Tickets - (2 * admitted)];
+        for (var i = 0; i < admittedTickets.Length; i++)
+        {
+            admittedTickets[i] = ((long)result[AdmitLayout.Tickets + (2 * i)], Guid.ParseExact((string)result[AdmitLayout.Tickets + (2 * i) + 1]!, "N"));
+        }
+        for (var i = 0; i < abandonedTickets.Length; i++)
+        {
+            abandonedTickets[i] = (long)result[AdmitLayout.Tickets + (2 * admitted) + i];
+        }
+        return new AdmissionStep(true, true, (long)result[AdmitLayout.Through], (long)result[AdmitLayout.Issued],
+            (long)result[AdmitLayout.Live], (int)result[AdmitLayout.Stock], (int)result[AdmitLayout.AdmittedNow],
+            (int)result[AdmitLayout.Changed], (long)result[AdmitLayout.Epoch], (long)result[AdmitLayout.Deadline], admittedTickets,
+            abandonedTickets);
     }
 
     /// <summary>The sale's live figures, or null when Redis holds no state for it.</summary>

@@ -46,8 +46,15 @@ internal static class InstallArgs
     public const int IdempotencyCount = 9;
     public const int ReturnedCount = 10;
     public const int Epoch = 11;
+    public const int LineIssued = 12;
+    public const int LineThrough = 13;
+    public const int LineLength = 14;
+    public const int TicketCount = 15;
+    public const int AdmittedCount = 16;
+    public const int AbsentCount = 17;
+    public const int PresentCount = 18;
     /// <summary>Values before the variable part.</summary>
-    public const int Header = 12;
+    public const int Header = 19;
 
     /// <summary>The arguments that install <paramref name="sale"/> with this state, built under <paramref name="epoch"/>.</summary>
     public static RedisValue[] Build(
@@ -56,9 +63,11 @@ internal static class InstallArgs
         IReadOnlyCollection<KeyValuePair<Guid, long>> users,
         IReadOnlyCollection<KeyValuePair<string, string>> idempotency,
         IReadOnlyCollection<string> returned,
-        long epoch)
+        long epoch,
+        LineRestore? line = null)
     {
-        var args = new RedisValue[Header + (users.Count * 2) + (idempotency.Count * 2) + returned.Count];
+        line ??= LineRestore.None;
+        var args = new RedisValue[Header + (users.Count * 2) + (idempotency.Count * 2) + returned.Count + line.ArgumentCount];
         args[Price] = sale.UnitPriceCents;
         args[Starts] = sale.StartsAt.ToUnixTimeMilliseconds();
         args[Ends] = sale.EndsAt.ToUnixTimeMilliseconds();
@@ -85,6 +94,34 @@ internal static class InstallArgs
         foreach (var order in returned)
         {
             args[i++] = order;
+        }
+        args[LineIssued] = line.Issued;
+        args[LineThrough] = line.Through;
+        args[LineLength] = line.Line.Length;
+        args[TicketCount] = line.Tickets.Count;
+        args[AdmittedCount] = line.Admitted.Count;
+        args[AbsentCount] = line.Absent.Count;
+        args[PresentCount] = line.Present.Count;
+        line.Line.CopyTo(args, i);
+        i += line.Line.Length;
+        foreach (var (user, ticket) in line.Tickets)
+        {
+            args[i++] = user;
+            args[i++] = ticket;
+        }
+        foreach (var (deadline, user) in line.Admitted)
+        {
+            args[i++] = deadline;
+            args[i++] = user;
+        }
+        foreach (var (ticket, member) in line.Absent)
+        {
+            args[i++] = ticket;
+            args[i++] = member;
+        }
+        foreach (var user in line.Present)
+        {
+            args[i++] = user;
         }
         return args;
     }

@@ -12,13 +12,17 @@ internal static class JoinLayout
     public const int ArgsPerShopper = 2;
 
     public const int Through = 0;
-    public const int Header = 1;
+    /// <summary>The epoch of the sale's state: a journal write under another epoch fails (a rebuild replaced the state).</summary>
+    public const int Epoch = 1;
+    public const int Header = 2;
     public const int Ticket = 0;
     public const int Admitted = 1;
     public const int Deadline = 2;
     /// <summary>Present shoppers ahead (0 once admitted).</summary>
     public const int Position = 3;
-    public const int PerShopper = 4;
+    /// <summary>1 when this call handed the ticket out.</summary>
+    public const int Fresh = 4;
+    public const int PerShopper = 5;
 
     public const long NoState = -1;
     public const long NoWaitingRoom = -2;
@@ -55,6 +59,12 @@ internal static class AdmitLayout
     public const int AdmittedNow = 4;
     /// <summary>Shoppers the step marked absent or whose abandoned place it dropped (positions moved).</summary>
     public const int Changed = 5;
+    public const int Epoch = 6;
+    /// <summary>The admission deadline this step wrote (unix ms, Redis TIME), 0 when it admitted nobody.</summary>
+    public const int Deadline = 7;
+    public const int AdmittedCount = 8;
+    /// <summary>Where the (ticket, user) pairs of the admissions start; the abandoned tickets follow them.</summary>
+    public const int Tickets = 9;
 
     public const long LeaseHeldElsewhere = -1;
     public const long NoState = -2;

@@ -24,8 +24,9 @@ internal static class WaitingRoomScripts
     /// KEYS: 1 meta, 2 queue, 3 tickets, 4 line, 5 admitted, 6 seen, 7 absent, 8 back, 9 stock. ARGV
     /// (<see cref="JoinLayout"/>): pairs of (user (N), join flag "1" or "0").
     /// Reply (<see cref="JoinLayout"/>): {-1} no sale state, {-2} the sale has no waiting room; otherwise
-    /// {through, then per shopper: ticket (or -3: not in line, read only; -4: sold out, a join refused), admitted 0/1,
-    /// admission deadline ms or 0, position}. While nothing is left a new place is refused (shoppers already in line
+    /// {through, the state's epoch, then per shopper: ticket (or -3: not in line, read only; -4: sold out, a join
+    /// refused), admitted 0/1, admission deadline ms or 0, position, 1 when this call handed the ticket out (the host
+    /// journals it before answering)}. While nothing is left a new place is refused (shoppers already in line
     /// keep theirs: when units come back the line resumes in ticket order, never a new race). The position counts only present shoppers ahead: returning shoppers (all ahead of the waiting ones),
     /// then the waiting tickets between <c>through</c> and the shopper's minus the absent ones among them.
     /// A shopper keeps one ticket while it waits, is skipped while away, or is admitted (the same shopper twice in a
@@ -34,7 +35,8 @@ internal static class WaitingRoomScripts
     /// is decided on Redis <c>TIME</c>, the clock the purchase script checks it with.
     /// </summary>
     public static readonly string JoinMany = $$"""
-        local wr = redis.call('HGET', KEYS[1], 'wr')
+        local m = redis.call('HMGET', KEYS[1], 'wr', 'epoch')
+        local wr = m[1]
         if not wr then return {{{JoinLayout.NoState}}} end
         if wr ~= '1' then return {{{JoinLayout.NoWaitingRoom}}} end
         {{Present(6, 7, 8)}}
@@ -43,11 +45,12 @@ internal static class WaitingRoomScripts
         local through = tonumber(redis.call('HGET', KEYS[2], 'through') or '0')
         local out = {}
         out[{{JoinLayout.Through + 1}}] = through
+        out[{{JoinLayout.Epoch + 1}}] = tonumber(m[2] or '0')
         for i = 1, #ARGV, {{JoinLayout.ArgsPerShopper}} do
           local user = ARGV[i + {{JoinLayout.User}}]
           local t = redis.call('HGET', KEYS[3], user)
           local admitted, deadline, position = 0, 0, 0
-          local placed = false
+          local placed, fresh = false, 0
           if t then
             t = tonumber(t)
             present(user, t, through, now)
@@ -71,6 +74,7 @@ internal static class WaitingRoomScripts
               redis.call('HSET', KEYS[3], user, t)
               redis.call('RPUSH', KEYS[4], user)
               redis.call('ZADD', KEYS[6], now, user)
+              fresh = 1
             else
               t = {{JoinLayout.NotInLine}}
             end
@@ -83,8 +87,26 @@ internal static class WaitingRoomScripts
           out[at + {{JoinLayout.Admitted}}] = admitted
           out[at + {{JoinLayout.Deadline}}] = deadline
           out[at + {{JoinLayout.Position}}] = position
+          out[at + {{JoinLayout.Fresh}}] = fresh
         end
         return out
+        """;
+
+    /// <summary>
+    /// Takes back tickets this host handed out but could not journal (their joins are answered 503: nothing changed):
+    /// a ticket still held by the same shopper is dropped, and the line passes it as nobody's.
+    /// KEYS: 1 tickets, 2 seen. ARGV: pairs of (user (N), ticket). Reply: how many were taken back.
+    /// </summary>
+    public static readonly string Revoke = """
+        local n = 0
+        for i = 1, #ARGV, 2 do
+          if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
+            redis.call('HDEL', KEYS[1], ARGV[i])
+            redis.call('ZREM', KEYS[2], ARGV[i])
+            n = n + 1
+          end
+        end
+        return n
         """;
 
     /// <summary>
@@ -114,7 +136,9 @@ internal static class WaitingRoomScripts
     /// ARGV (<see cref="AdmitLayout"/>): owner, now (unix ms), lease ms, rate per second, window ms, admitted per
     /// remaining unit, most admissions per step, presence timeout ms, abandon-after ms.
     /// Reply (<see cref="AdmitLayout"/>): {-1} another host holds the lease, {-2} no sale state; otherwise
-    /// {through, issued, live admissions, remaining stock, admitted by this step, presence changes}.
+    /// {through, issued, live admissions, remaining stock, admitted by this step, presence changes, the state's epoch,
+    /// the admissions' deadline (0 when none), the count of admitted tickets, then (ticket, user) per admission and the
+    /// tickets abandoned (what the host journals).}
     /// <para>Presence: a shopper holding a place is present while seen within the presence timeout (a place read, a
     /// join, or a host reporting its socket). The step first marks the waiting shoppers whose last sight fell past the
     /// timeout since the previous step as absent (<c>:absent</c>, scored by ticket, so positions count only present
@@ -136,8 +160,9 @@ internal static class WaitingRoomScripts
         local holder = redis.call('GET', KEYS[6])
         if holder and holder ~= owner then return {{{AdmitLayout.LeaseHeldElsewhere}}} end
         redis.call('SET', KEYS[6], owner, 'PX', ARGV[{{AdmitLayout.LeaseMs + 1}}])
-        local m = redis.call('HMGET', KEYS[1], 'starts', 'ends', 'wr')
+        local m = redis.call('HMGET', KEYS[1], 'starts', 'ends', 'wr', 'epoch')
         if not m[1] then return {{{AdmitLayout.NoState}}} end
+        local admittedTickets, abandonedTickets = {}, {}
         local nowstr = ARGV[{{AdmitLayout.Now + 1}}]
         local now = tonumber(nowstr)
         local t = redis.call('TIME')
@@ -171,6 +196,7 @@ internal static class WaitingRoomScripts
           local ticket = redis.call('HGET', KEYS[7], user)
           if ticket and redis.call('ZREM', KEYS[9], user) == 1 then
             redis.call('HDEL', KEYS[7], user)
+            abandonedTickets[#abandonedTickets + 1] = tonumber(ticket)
             if tonumber(ticket) > through then redis.call('ZADD', KEYS[9], ticket, 'g' .. ticket) end
             redis.call('HINCRBY', KEYS[3], 'abandoned', 1)
             changed = changed + 1
@@ -183,14 +209,19 @@ internal static class WaitingRoomScripts
         else
           credit = 1 -- before the opening the line only keeps presence: the opening starts like a fresh line
         end
+        local deadline = '0'
         if open and q[6] ~= '1' and stock > 0 then
           local room = math.min(math.floor(credit), stock * tonumber(ARGV[{{AdmitLayout.PerRemainingUnit + 1}}]) - live,
             tonumber(ARGV[{{AdmitLayout.MaxPerStep + 1}}]))
-          local deadline = string.format('%.0f', clock + tonumber(ARGV[{{AdmitLayout.WindowMs + 1}}]))
+          deadline = string.format('%.0f', clock + tonumber(ARGV[{{AdmitLayout.WindowMs + 1}}]))
           if room > 0 then
-            for _, user in ipairs(redis.call('ZRANGE', KEYS[10], 0, room - 1)) do
+            local returning = redis.call('ZRANGE', KEYS[10], 0, room - 1, 'WITHSCORES')
+            for k = 1, #returning, 2 do
+              local user = returning[k]
               redis.call('ZADD', KEYS[5], deadline, user)
               redis.call('ZREM', KEYS[10], user)
+              admittedTickets[#admittedTickets + 1] = tonumber(returning[k + 1])
+              admittedTickets[#admittedTickets + 1] = user
               n = n + 1
             end
           end
@@ -207,6 +238,8 @@ internal static class WaitingRoomScripts
                   local seen = redis.call('ZSCORE', KEYS[8], user)
                   if seen and tonumber(seen) >= cut then
                     redis.call('ZADD', KEYS[5], deadline, user)
+                    admittedTickets[#admittedTickets + 1] = ticket
+                    admittedTickets[#admittedTickets + 1] = user
                     n = n + 1
                   else
                     redis.call('ZADD', KEYS[9], ticket, user)
@@ -232,6 +265,11 @@ internal static class WaitingRoomScripts
         out[{{AdmitLayout.Stock + 1}}] = stock
         out[{{AdmitLayout.AdmittedNow + 1}}] = n
         out[{{AdmitLayout.Changed + 1}}] = changed
+        out[{{AdmitLayout.Epoch + 1}}] = tonumber(m[4] or '0')
+        out[{{AdmitLayout.Deadline + 1}}] = tonumber(deadline or '0')
+        out[{{AdmitLayout.AdmittedCount + 1}}] = #admittedTickets / 2
+        for _, value in ipairs(admittedTickets) do out[#out + 1] = value end
+        for _, ticket in ipairs(abandonedTickets) do out[#out + 1] = ticket end
         return out
         """;
 

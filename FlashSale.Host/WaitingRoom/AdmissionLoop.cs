@@ -1,3 +1,5 @@
+using FlashSale.Engine.Core;
+using FlashSale.Engine.Postgres;
 using FlashSale.Engine.Redis;
 using FlashSale.Host.Infrastructure.Telemetry;
 using FlashSale.Host.Sales;
@@ -15,9 +17,15 @@ namespace FlashSale.Host.WaitingRoom;
 /// live admissions per unit left. Absent shoppers are skipped (see <see cref="WaitingRoomOptions.PresenceTimeoutSeconds"/>).
 /// A step that admitted someone or found someone away raises the sale's queue signal so the new figures go out as
 /// one frame.
+/// <para>Each step that moved the line is journaled (<see cref="PostgresLineJournal.RecordStepAsync"/>: its admissions,
+/// abandoned places and "admitted through") so a rebuild after a Redis data loss keeps the same admissions. A step
+/// whose write failed is written again, in order, before the next one; one fenced off by a rebuild is dropped (the
+/// rebuilt line did not take it, and moves on from what was journaled). A host dying between a step and its write
+/// loses only that step's record: the rebuilt line admits those tickets again.</para>
 /// </summary>
 public sealed partial class AdmissionLoop(
     RedisWaitingRoom room,
+    PostgresLineJournal journal,
     WaitingRoomCatalog catalog,
     SaleSignals signals,
     IOptions<WaitingRoomOptions> options,
@@ -26,6 +34,8 @@ public sealed partial class AdmissionLoop(
 {
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
     private readonly Dictionary<Guid, long> _notMineUntil = [];
+    private readonly Dictionary<Guid, long> _journaledThrough = [];
+    private readonly Dictionary<Guid, Queue<AdmissionStep>> _unjournaled = [];
 
     /// <summary>This host's lease identity.</summary>
     public string Owner => _owner;
@@ -65,6 +75,7 @@ public sealed partial class AdmissionLoop(
                     }
                     _notMineUntil.Remove(sale.SaleId);
                     LineMetrics.Record(sale.SaleId, step);
+                    await JournalAsync(sale.SaleId, step, stoppingToken);
                     if (step.AdmittedNow > 0 || step.PresenceChanges > 0)
                     {
                         signals.Mark(sale.SaleId, SaleSignals.Queue);
@@ -78,6 +89,47 @@ public sealed partial class AdmissionLoop(
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
+
+    private async Task JournalAsync(Guid saleId, AdmissionStep step, CancellationToken cancellationToken)
+    {
+        var moved = step.AdmittedThrough > _journaledThrough.GetValueOrDefault(saleId)
+            || step.AdmittedTickets is { Count: > 0 } || step.AbandonedTickets is { Count: > 0 };
+        if (!_unjournaled.TryGetValue(saleId, out var waiting))
+        {
+            if (!moved)
+            {
+                return;
+            }
+            waiting = _unjournaled[saleId] = new Queue<AdmissionStep>();
+        }
+        if (moved)
+        {
+            waiting.Enqueue(step);
+        }
+        while (waiting.TryPeek(out var next))
+        {
+            try
+            {
+                await journal.RecordStepAsync(saleId, next.Epoch, next.AdmittedThrough, next.DeadlineUnixMs, next.AdmittedTickets ?? [],
+                    next.AbandonedTickets ?? [], cancellationToken);
+            }
+            catch (SaleEpochMovedException)
+            {
+                // Taken under a state a rebuild replaced: the rebuilt line never had it.
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+            {
+                LogJournalFailed(logger, e);
+                return;
+            }
+            waiting.Dequeue();
+            _journaledThrough[saleId] = Math.Max(_journaledThrough.GetValueOrDefault(saleId), next.AdmittedThrough);
+        }
+        _unjournaled.Remove(saleId);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Journaling an admission step failed; the next tick writes it again")]
+    private static partial void LogJournalFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Advancing the waiting rooms failed; the next tick retries")]
     private static partial void LogStepFailed(ILogger logger, Exception exception);

@@ -61,7 +61,9 @@ public static class EngineSetup
         services.AddSingleton<IEventChannel>(sp => sp.GetRequiredService<RedisEventChannel>());
         services.AddHostedService(sp => sp.GetRequiredService<RedisEventChannel>());
         services.AddSingleton(sp => new RedisWaitingRoom(sp.GetRequiredService<IConnectionMultiplexer>()));
-        services.AddSingleton(sp => new LineDesk(sp.GetRequiredService<RedisWaitingRoom>(), sp.GetRequiredService<IOptions<WaitingRoomOptions>>()));
+        services.AddSingleton(sp => new PostgresLineJournal(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new LineDesk(sp.GetRequiredService<RedisWaitingRoom>(), sp.GetRequiredService<PostgresLineJournal>(),
+            sp.GetRequiredService<IOptions<WaitingRoomOptions>>()));
         services.AddSingleton<ISaleSnapshots>(sp => new RedisSaleSnapshots(sp.GetRequiredService<RedisWaitingRoom>()));
         services.AddSingleton<AdmissionLoop>();
         services.AddHostedService(sp => sp.GetRequiredService<AdmissionLoop>());

@@ -1,0 +1,126 @@
+using System.Net;
+using System.Net.Http.Json;
+using Dapper;
+using FlashSale.Engine.Redis;
+using FlashSale.Tests.Faults;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace FlashSale.Tests.WaitingRoom;
+
+/// <summary>A fast host on a Redis server of its own, which the test may flush (FLUSHALL) without touching anyone else's.</summary>
+public sealed class PrivateRedisLineApp : IAsyncLifetime
+{
+    public FastLiveApp Host { get; } = new();
+
+    public PrivateRedis Redis { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Redis = await PrivateRedis.StartAsync();
+        Host.Settings["ConnectionStrings:Redis"] = Redis.Configuration;
+        await Host.InitializeAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await ((IAsyncLifetime)Host).DisposeAsync();
+        await Redis.DisposeAsync();
+    }
+}
+
+/// <summary>The line is journaled in PostgreSQL and rebuilt with the sale's state after Redis loses its data.</summary>
+[Trait("Category", TestCategory.Integration)]
+public sealed class LineRedisLossTests(PrivateRedisLineApp rig) : IClassFixture<PrivateRedisLineApp>
+{
+    private FastLiveApp App => rig.Host;
+
+    private sealed record LineState(long Issued, long Through, Dictionary<string, string> Tickets, string[] Line, Dictionary<string, double> Admitted);
+
+    [Fact]
+    public async Task Redis_FLUSHALL_during_a_line_the_rebuilt_line_has_the_same_tickets_and_admissions()
+    {
+        // Three units: at most six live admissions (two per unit left), so the line stops at ticket 6 by itself and
+        // the state compared before and after the loss is still.
+        var sale = await App.CreateSaleAsync(stock: 3, perUserLimit: 1, window: 600);
+        var shoppers = await App.BulkShoppersAsync(31);
+        using var client = App.Anonymous();
+        await using var db = await App.Database.DataSource.OpenConnectionAsync();
+        var answered = new List<QueueBody>();
+        foreach (var shopper in shoppers.Take(30))
+        {
+            var place = await client.JoinOkAsync(sale, shopper.AccessToken);
+            // Journaled before it was answered.
+            Assert.Equal(shopper.Id, await db.QuerySingleOrDefaultAsync<Guid?>(
+                "select user_id from line_tickets where flash_sale_id = @sale and ticket = @ticket", new { sale, ticket = place.Ticket }));
+            answered.Add(place);
+        }
+        Assert.Equal(Enumerable.Range(1, 30).Select(t => (long)t), answered.Select(a => a.Ticket));
+        await client.WaitAdmittedAsync(sale, shoppers[5].AccessToken);
+        // The first shopper buys the limit: the admission is used up, and that must stay so.
+        using (var bought = await client.BuyAsync(sale, shoppers[0].AccessToken))
+        {
+            Assert.Equal(HttpStatusCode.Created, bought.StatusCode);
+        }
+        await WaitForAsync(async () => await db.ExecuteScalarAsync<long?>("select through from line_progress where flash_sale_id = @sale", new { sale }) == 6
+            && await db.ExecuteScalarAsync<long>("select count(*) from line_tickets where flash_sale_id = @sale and admitted_until_ms is not null", new { sale }) == 6,
+            async () => string.Join(";", await db.QueryAsync<string>(
+                "select ticket || ':' || coalesce(admitted_until_ms::text, '-') from line_tickets where flash_sale_id = @sale order by ticket", new { sale }))
+                + " through " + await db.ExecuteScalarAsync<long?>("select through from line_progress where flash_sale_id = @sale", new { sale }));
+        var redis = App.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        var before = await ReadAsync(redis, sale);
+        Assert.Equal(6, before.Through);
+        Assert.Equal(5, before.Admitted.Count);
+
+        await rig.Redis.FlushAllAsync();
+        Assert.False(await redis.KeyExistsAsync(RedisSaleKeys.For(sale).Meta));
+
+        // The first place read after the loss rebuilds the sale (stock, orders, and now the line) from PostgreSQL.
+        var places = new List<QueueBody>();
+        foreach (var shopper in shoppers.Take(30).Skip(1))
+        {
+            using var response = await client.PlaceAsync(sale, shopper.AccessToken);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            places.Add((await response.Content.ReadFromJsonAsync<QueueBody>())!);
+        }
+        var after = await ReadAsync(redis, sale);
+        Assert.Equal(before.Issued, after.Issued);
+        Assert.Equal(before.Through, after.Through);
+        Assert.Equal(before.Line, after.Line);
+        Assert.Equal(before.Tickets.OrderBy(t => t.Key), after.Tickets.OrderBy(t => t.Key));
+        Assert.Equal(before.Admitted.OrderBy(a => a.Key), after.Admitted.OrderBy(a => a.Key));
+        Assert.Equal(answered.Skip(1).Select(a => a.Ticket), places.Select(p => p.Ticket));
+        Assert.All(places, p => Assert.Equal(p.Ticket <= 6, p.Admitted));
+
+        // The used admission stays used; an admitted shopper still buys; a new joiner queues behind ticket 30, not at 1.
+        using (var gone = await client.PlaceAsync(sale, shoppers[0].AccessToken))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        }
+        using (var bought = await client.BuyAsync(sale, shoppers[1].AccessToken))
+        {
+            Assert.Equal(HttpStatusCode.Created, bought.StatusCode);
+        }
+        Assert.Equal(31, (await client.JoinOkAsync(sale, shoppers[30].AccessToken)).Ticket);
+    }
+
+    private static async Task<LineState> ReadAsync(IDatabase redis, Guid sale)
+    {
+        var keys = RedisSaleKeys.For(sale);
+        var queue = await redis.HashGetAsync(keys.Queue, ["issued", "through"]);
+        var tickets = (await redis.HashGetAllAsync(keys.Tickets)).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
+        var line = (await redis.ListRangeAsync(keys.Line)).Select(v => (string)v!).ToArray();
+        var admitted = (await redis.SortedSetRangeByRankWithScoresAsync(keys.Admitted)).ToDictionary(e => (string)e.Element!, e => e.Score);
+        return new LineState((long)queue[0], (long)queue[1], tickets, line, admitted);
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, Func<Task<string>>? describe = null)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the line's journal did not catch up: " + (describe is null ? "" : await describe()));
+            await Task.Delay(20);
+        }
+    }
+}
