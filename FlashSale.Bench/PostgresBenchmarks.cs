@@ -11,7 +11,8 @@ namespace FlashSale.Bench;
 /// Writing a batch of accepted orders to PostgreSQL: multi-row INSERT (1,000 rows per statement, one transaction)
 /// against binary COPY straight into <c>orders</c>, and against the order journal's whole path (group commit, binary
 /// COPY into <c>orders</c> in one transaction; or, when a replay is in the commit, binary COPY into a staging table and
-/// <c>insert … on conflict do nothing</c>). Real PostgreSQL
+/// <c>insert … on conflict do nothing</c>), with and without the orders' "reserved" notices (issue 16: on the direct way
+/// one insert sent with the COMMIT; <c>Notify:Enabled</c> is the host's switch). Real PostgreSQL
 /// (FLASHSALE_BENCH_POSTGRES, default the flashsale account on 127.0.0.1:5432); the suite creates its own database
 /// and drops it afterwards. Every invocation writes new order ids.
 /// </summary>
@@ -26,11 +27,13 @@ public class PostgresOrderCopyBenchmarks
     private NpgsqlDataSource _dataSource = null!;
     private PostgresOrderJournal _journal = null!;
     private PostgresOrderJournal _stagedJournal = null!;
+    private PostgresOrderJournal _noticeJournal = null!;
     private AcceptedOrder[] _orders = null!;
     private readonly Guid _sale = Guid.CreateVersion7();
     private long _sequence;
 
-    [Params(1_000, 10_000)]
+    // 100: the size of a journal commit under a steady purchase storm, where a commit's round trips weigh most.
+    [Params(100, 1_000, 10_000)]
     public int Rows { get; set; }
 
     [GlobalSetup]
@@ -50,6 +53,7 @@ public class PostgresOrderCopyBenchmarks
         await FlashSale.Host.Infrastructure.Persistence.MigrationRunner.ApplyAsync(_dataSource, CancellationToken.None);
         _journal = new PostgresOrderJournal(_dataSource);
         _stagedJournal = new PostgresOrderJournal(_dataSource, new PostgresOrderJournalOptions { DirectCopy = false, Writers = 1 });
+        _noticeJournal = new PostgresOrderJournal(_dataSource, new PostgresOrderJournalOptions { ReservationNotices = true });
         _orders = new AcceptedOrder[Rows];
     }
 
@@ -58,6 +62,7 @@ public class PostgresOrderCopyBenchmarks
     {
         await _journal.DisposeAsync();
         await _stagedJournal.DisposeAsync();
+        await _noticeJournal.DisposeAsync();
         await _dataSource.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
         await using var admin = new NpgsqlConnection(_admin);
@@ -151,6 +156,9 @@ public class PostgresOrderCopyBenchmarks
 
     [Benchmark(Description = "order journal: COPY into orders (one caller)")]
     public async Task JournalCommit() => await _journal.CommitAsync(NextOrders(), CancellationToken.None);
+
+    [Benchmark(Description = "order journal with reserved notices: COPY into orders, notices sent with the COMMIT (one caller)")]
+    public async Task JournalCommitWithNotices() => await _noticeJournal.CommitAsync(NextOrders(), CancellationToken.None);
 
     [Benchmark(Description = "order journal, staging only: COPY to staging + insert on conflict")]
     public async Task JournalCommitStaged() => await _stagedJournal.CommitAsync(NextOrders(), CancellationToken.None);

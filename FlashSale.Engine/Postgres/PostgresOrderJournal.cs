@@ -34,8 +34,9 @@ public sealed record PostgresOrderJournalOptions
     public bool DirectCopy { get; init; } = true;
 
     /// <summary>
-    /// Write each new order's "reserved" notice into <c>notification_outbox</c> in the same transaction (one more
-    /// binary COPY per commit, never a round trip per order). The host sets it from <c>Notify:Enabled</c>.
+    /// Write each new order's "reserved" notice into <c>notification_outbox</c> in the same transaction: on the direct
+    /// way one insert sent with the COMMIT (no round trip of its own), on the staging way a CTE of the insert. The
+    /// host sets it from <c>Notify:Enabled</c>.
     /// </summary>
     public bool ReservationNotices { get; init; }
 }
@@ -57,8 +58,9 @@ public sealed record PostgresOrderJournalOptions
 /// sale and shopper, else the batch fails (<see cref="OrderConflictException"/>): nothing is answered 201 for a row
 /// this commit neither inserted nor found.</item>
 /// <item>with <see cref="PostgresOrderJournalOptions.ReservationNotices"/>, each order's "reserved" notice into
-/// <c>notification_outbox</c> (<see cref="ReservationNotice"/>): one more binary COPY on the direct way, a CTE over the
-/// inserted rows on the staging way, so a notice commits with its order and a replayed order gets none.</item>
+/// <c>notification_outbox</c> (<see cref="ReservationNotice"/>): on the direct way one insert from the orders' ids
+/// pipelined with the COMMIT (the same round trips as without notices), on the staging way a CTE over the inserted
+/// rows, so a notice commits with its order and a replayed order gets none.</item>
 /// </list>
 /// When the transaction fails on one batch's data (a value the table refuses, a conflict), the commit is redone one
 /// batch per transaction, so one sale's bad order fails only its own callers. The reservation is the order row
@@ -320,11 +322,51 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
         var rows = await CopyAsync(connection, CopyOrders, OrderRow.Write, batch, start, count).ConfigureAwait(false);
         if (_options.ReservationNotices)
         {
-            // One "reserved" outbox row per order, by one more COPY in the same transaction: per commit, not per order.
-            await CopyAsync(connection, ReservationNotice.Copy, ReservationNotice.Write, batch, start, count).ConfigureAwait(false);
+            await CommitWithNoticesAsync(writer, batch, start, count, transaction).ConfigureAwait(false);
         }
-        await transaction.CommitAsync().ConfigureAwait(false);
+        else
+        {
+            await transaction.CommitAsync().ConfigureAwait(false);
+        }
         return rows;
+    }
+
+    /// <summary>
+    /// The orders' "reserved" notices and the COMMIT as one batch: one round trip, where a COPY of its own cost two more
+    /// per commit (begin, then rows and end) while every purchase of the commit waited (docs/PERFORMANCE.md). The batch
+    /// ends with one Sync, so a failing insert skips the COMMIT and the transaction is rolled back when disposed; a COMMIT
+    /// that ran leaves the connection idle, which completes <paramref name="transaction"/>.
+    /// </summary>
+    private static async Task CommitWithNoticesAsync(WriterState writer, List<Pending> batch, int start, int count, NpgsqlTransaction transaction)
+    {
+        var users = writer.NoticeUsers;
+        var orders = writer.NoticeOrders;
+        users.Clear();
+        orders.Clear();
+        for (var i = start; i < start + count; i++)
+        {
+            if (batch[i].Waiter.Refusal is not null)
+            {
+                continue;
+            }
+            foreach (var order in batch[i].Orders.Span)
+            {
+                users.Add(order.UserId);
+                orders.Add(order.OrderId);
+            }
+        }
+        await using var commit = new NpgsqlBatch(transaction.Connection, transaction)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(ReservationNotice.InsertMany)
+                {
+                    Parameters = { new NpgsqlParameter<List<Guid>> { TypedValue = users }, new NpgsqlParameter<List<Guid>> { TypedValue = orders } },
+                },
+                new NpgsqlBatchCommand("commit"),
+            },
+        };
+        await commit.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
     private delegate void RowWriter(NpgsqlBinaryImporter importer, in AcceptedOrder order);
@@ -504,6 +546,10 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
         public HashSet<Guid> Inserted { get; } = [];
 
         public Dictionary<Guid, (Guid SaleId, Guid UserId)> Skipped { get; } = [];
+
+        public List<Guid> NoticeUsers { get; } = [];
+
+        public List<Guid> NoticeOrders { get; } = [];
     }
 
     private readonly record struct Pending(ReadOnlyMemory<AcceptedOrder> Orders, Waiter Waiter);

@@ -1,7 +1,3 @@
-using FlashSale.Engine.Core;
-using Npgsql;
-using NpgsqlTypes;
-
 namespace FlashSale.Engine.Postgres;
 
 /// <summary>
@@ -17,7 +13,14 @@ internal static class ReservationNotice
     /// <summary>The unique key that makes a second notice of one order impossible.</summary>
     public const string Constraint = "notification_outbox_once";
 
-    public const string Copy = "copy notification_outbox (kind, user_id, subject_id) from stdin (format binary)";
+    /// <summary>
+    /// For the direct path: the notices of the orders the COPY just inserted, from the orders' (shopper, id) pairs as two
+    /// arrays, sent in ONE round trip with the transaction's COMMIT (<see cref="PostgresOrderJournal"/>). No
+    /// <c>on conflict</c>: the COPY inserted every one of these orders, so a notice already there is a conflict that
+    /// sends the commit the staging way, like an order already there.
+    /// </summary>
+    public const string InsertMany =
+        $"insert into notification_outbox (kind, user_id, subject_id) select '{Kind}', u, o from unnest($1::uuid[], $2::uuid[]) as n(u, o)";
 
     /// <summary>
     /// For the staging path, a CTE over <c>inserted</c> (the orders the insert really wrote, with their shoppers): a
@@ -25,12 +28,4 @@ internal static class ReservationNotice
     /// </summary>
     public const string FromInserted =
         $"notices as (insert into notification_outbox (kind, user_id, subject_id) select '{Kind}', user_id, id from inserted on conflict do nothing)";
-
-    public static void Write(NpgsqlBinaryImporter importer, in AcceptedOrder order)
-    {
-        importer.StartRow();
-        importer.Write(Kind, NpgsqlDbType.Text);
-        importer.Write(order.UserId, NpgsqlDbType.Uuid);
-        importer.Write(order.OrderId, NpgsqlDbType.Uuid);
-    }
 }
