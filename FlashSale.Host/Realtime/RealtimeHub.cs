@@ -20,9 +20,12 @@ public sealed class RealtimeHub(SaleSignals signals, TimeProvider? clock = null)
     // (sale, user) → this host's open subscriptions of that shopper to that sale (a shopper may have several tabs).
     private readonly ConcurrentDictionary<(Guid SaleId, Guid UserId), int> _shoppers = new();
     // user → this host's open sockets of that shopper, whatever they follow: frames for one shopper (reminders).
-    private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<LiveConnection, byte>> _byUser = new();
+    private readonly ConcurrentDictionary<Guid, ShopperSockets> _byUser = new();
 
     public int ConnectionCount => _connections.Count;
+
+    /// <summary>Shoppers with at least one open socket on this host.</summary>
+    public int ShoppersWithSockets => _byUser.Count;
 
     public ICollection<LiveConnection> Connections => _connections.Keys;
 
@@ -44,7 +47,13 @@ public sealed class RealtimeHub(SaleSignals signals, TimeProvider? clock = null)
         }
         if (connection.UserId != Guid.Empty)
         {
-            _byUser.GetOrAdd(connection.UserId, static _ => new()).TryAdd(connection, 0);
+            // A set its shopper's last socket just emptied is retired: drop it from the index (if its Unregister has not
+            // yet) and take a new one.
+            ShopperSockets sockets;
+            while (!(sockets = _byUser.GetOrAdd(connection.UserId, static _ => new())).TryAdd(connection))
+            {
+                _byUser.TryRemove(KeyValuePair.Create(connection.UserId, sockets));
+            }
         }
     }
 
@@ -57,11 +66,7 @@ public sealed class RealtimeHub(SaleSignals signals, TimeProvider? clock = null)
         {
             if (_byUser.TryGetValue(userId, out var sockets))
             {
-                foreach (var connection in sockets.Keys)
-                {
-                    connection.Deliver(saleId, FrameKind.Reminder, frame);
-                    sent++;
-                }
+                sent += sockets.Deliver(saleId, frame);
             }
         }
         return sent;
@@ -82,10 +87,11 @@ public sealed class RealtimeHub(SaleSignals signals, TimeProvider? clock = null)
         {
             HostMetrics.SocketsOpen.Add(-1);
         }
-        if (_byUser.TryGetValue(connection.UserId, out var sockets))
+        if (_byUser.TryGetValue(connection.UserId, out var sockets) && sockets.RemoveLast(connection))
         {
-            // An emptied set stays (a few bytes per shopper seen): removing it could race a new socket of that shopper.
-            sockets.TryRemove(connection, out _);
+            // Only this very set: a Register that raced the removal either got in before it (and the set was not empty)
+            // or finds the set retired and makes a new one.
+            _byUser.TryRemove(KeyValuePair.Create(connection.UserId, sockets));
         }
         foreach (var saleId in connection.Subscriptions)
         {
@@ -342,6 +348,55 @@ public sealed class RealtimeHub(SaleSignals signals, TimeProvider? clock = null)
             FrameKind.Price => 2,
             _ => 3,
         };
+    }
+
+    /// <summary>
+    /// One shopper's open sockets on this host. Emptied, it is retired under its lock before it leaves the index, so a
+    /// socket is never added to a set that is no longer reachable (<see cref="Register"/> then makes a new one).
+    /// </summary>
+    private sealed class ShopperSockets
+    {
+        private readonly Lock _gate = new();
+        private readonly HashSet<LiveConnection> _sockets = [];
+        private bool _retired;
+
+        public bool TryAdd(LiveConnection connection)
+        {
+            lock (_gate)
+            {
+                if (_retired)
+                {
+                    return false;
+                }
+                _sockets.Add(connection);
+                return true;
+            }
+        }
+
+        /// <summary>Removes the socket; true when it was the last one (the set is then retired for good).</summary>
+        public bool RemoveLast(LiveConnection connection)
+        {
+            lock (_gate)
+            {
+                _retired |= _sockets.Remove(connection) && _sockets.Count == 0;
+                return _retired;
+            }
+        }
+
+        /// <summary>Hands the frame to each socket, outside the lock (reminders are rare; the copy is cheap).</summary>
+        public int Deliver(Guid saleId, byte[] frame)
+        {
+            LiveConnection[] sockets;
+            lock (_gate)
+            {
+                sockets = [.. _sockets];
+            }
+            foreach (var connection in sockets)
+            {
+                connection.Deliver(saleId, FrameKind.Reminder, frame);
+            }
+            return sockets.Length;
+        }
     }
 }
 
