@@ -35,4 +35,15 @@ public sealed class NotifyOptions
     /// <summary>Messages one dispatcher claims (and holds locked) per transaction.</summary>
     [Range(1, 10_000)]
     public int BatchSize { get; set; } = 100;
+
+    /// <summary>
+    /// How long a sent or skipped message stays in the outbox (for its shopper's list and for support); older ones are
+    /// deleted by the dispatcher when it is idle. Pending and dead messages are never deleted.
+    /// </summary>
+    [Range(0.001, 24 * 3650)]
+    public double RetentionHours { get; set; } = 7 * 24;
+
+    /// <summary>Finished messages one delete removes (the dispatcher deletes at most one batch per idle poll).</summary>
+    [Range(1, 100_000)]
+    public int PruneBatch { get; set; } = 5_000;
 }

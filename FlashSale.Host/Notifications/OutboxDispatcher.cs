@@ -17,7 +17,9 @@ namespace FlashSale.Host.Notifications;
 /// <see cref="NotifyOptions.MaxRetryDelaySeconds"/>; after <see cref="NotifyOptions.MaxAttempts"/> the row is dead;</item>
 /// <item>a kind the shopper turned off is marked skipped, never sent.</item>
 /// </list>
-/// Sending is paced to <see cref="EmailOptions.MaxPerSecond"/> on this host. Without <c>Email:Smtp:Host</c> the rows
+/// Sending is paced to <see cref="EmailOptions.MaxPerSecond"/> on this host. When idle, it deletes one batch of messages
+/// finished (sent or skipped) more than <see cref="NotifyOptions.RetentionHours"/> ago, so the outbox does not grow
+/// with every message ever sent (<see cref="PruneOnceAsync"/>). Without <c>Email:Smtp:Host</c> the rows
 /// stay pending (visible to their shopper) and the dispatcher only says so, once, at start.
 /// </summary>
 public sealed partial class OutboxDispatcher(
@@ -57,6 +59,20 @@ public sealed partial class OutboxDispatcher(
         where o.id = r.id
         """;
 
+    /// <summary>
+    /// A finished row's <c>next_attempt_at</c> is when it finished (<see cref="Record"/> with no delay); the partial index
+    /// of finished rows (migration 0071) finds the old ones without reading the pending, dead or recent ones. SKIP LOCKED:
+    /// two hosts pruning at once each delete other rows instead of waiting on each other.
+    /// </summary>
+    private const string Prune =
+        """
+        delete from notification_outbox where id in (
+            select id from notification_outbox
+            where state in ('sent', 'skipped') and next_attempt_at < now() - make_interval(secs => @retention)
+            limit @limit for update skip locked
+        )
+        """;
+
     private readonly NotifyOptions _notify = notify.Value;
     private readonly EmailOptions _email = mailer.Options;
     private long _nextSendTicks;
@@ -82,6 +98,7 @@ public sealed partial class OutboxDispatcher(
             }
             if (handled < _notify.BatchSize)
             {
+                await PruneWhenIdleAsync(stoppingToken);
                 await Task.Delay(idle, clock, stoppingToken);
             }
         }
@@ -137,6 +154,26 @@ public sealed partial class OutboxDispatcher(
         await connection.ExecuteAsync(new CommandDefinition(Record, outcomes.Parameters(), transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
         return batch.Count;
+    }
+
+    /// <summary>Deletes up to <see cref="NotifyOptions.PruneBatch"/> messages finished longer ago than the retention; returns how many.</summary>
+    public async Task<int> PruneOnceAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(Prune, new { retention = _notify.RetentionHours * 3600, limit = _notify.PruneBatch },
+            cancellationToken: cancellationToken));
+    }
+
+    private async Task PruneWhenIdleAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await PruneOnceAsync(stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            LogPruneFailed(logger, e);
+        }
     }
 
     private MimeMessage Build(OutboxMessage message)
@@ -205,6 +242,9 @@ public sealed partial class OutboxDispatcher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Notification dispatch failed; retrying next period")]
     private static partial void LogDispatchFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting old sent notifications failed; retrying next period")]
+    private static partial void LogPruneFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sending {Kind} notification {Id} failed (attempt {Attempt}, dead: {Dead}): {Error}")]
     private static partial void LogSendFailed(ILogger logger, string kind, long id, int attempt, bool dead, string error);
