@@ -1,10 +1,11 @@
-// Admin: products, sales (all fields), price/end edits, live figures and the audit per sale.
+// Admin: products, sales (all fields), price/end edits, live figures and the audit per sale, undelivered notifications.
 import { h, mount, setText, field, showFieldErrors, clearFieldErrors, formatMoney, parseTime, now } from './dom.js';
 import { request, ApiError } from './api.js';
 import { putSale, getSale, watch, statusOf } from './live.js';
 import { statusBadge, countdownText } from './shopper.js';
 import { saleCharts } from './charts.js';
 import { lineStats } from './linestats.js';
+import { deadLetters } from './deadletters.js';
 
 /** datetime-local wants local wall-clock time "YYYY-MM-DDTHH:mm". */
 const toLocalInput = (ms) => new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
@@ -36,7 +37,8 @@ export async function adminView(scope, main) {
         const row = saleRow(scope, sale.id);
         figures.prepend(row);
         row.scrollIntoView({ block: 'nearest' });
-      })));
+      })),
+    deadLetters());
 
   await Promise.all([loadProducts(productSelect), loadSales(scope, figures)]);
 }
