@@ -109,7 +109,8 @@ public static class NotificationEndpoints
     }
 
     /// <summary>What the link in an email opens: a page with one button, so a link scanner that follows GETs unsubscribes nobody.</summary>
-    public static Results<ContentHttpResult, ValidationProblem, ProblemHttpResult> UnsubscribePage(Guid? user, string? kind, string? sig, UnsubscribeLinks links)
+    public static async Task<Results<ContentHttpResult, ValidationProblem, ProblemHttpResult>> UnsubscribePage(Guid? user, string? kind, string? sig,
+        UnsubscribeLinks links, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         switch (Verify(user, kind, sig, links))
         {
@@ -117,6 +118,14 @@ public static class NotificationEndpoints
                 return Incomplete();
             case Link.Forged:
                 return Forged();
+        }
+        await using (var connection = await db.OpenConnectionAsync(cancellationToken))
+        {
+            if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "select exists (select 1 from users where id = @user)", new { user }, cancellationToken: cancellationToken)))
+            {
+                return Gone();
+            }
         }
         var action = System.Net.WebUtility.HtmlEncode($"{UnsubscribeLinks.Path}?user={user:D}&kind={kind}&sig={sig}");
         var what = System.Net.WebUtility.HtmlEncode(kind!.Replace('_', ' '));
@@ -128,7 +137,10 @@ public static class NotificationEndpoints
             """, "text/html; charset=utf-8");
     }
 
-    /// <summary>One click (RFC 8058's POST, or the page's button): the kind is off for that shopper. Repeating it changes nothing.</summary>
+    /// <summary>
+    /// One click (RFC 8058's POST, or the page's button): the kind is off for that shopper. Repeating it changes nothing;
+    /// a link of a shopper who no longer exists is a 404.
+    /// </summary>
     public static async Task<Results<Ok<UnsubscribeResponse>, ValidationProblem, ProblemHttpResult>> Unsubscribe(Guid? user, string? kind, string? sig,
         UnsubscribeLinks links, NpgsqlDataSource db, TimeProvider clock, CancellationToken cancellationToken)
     {
@@ -140,12 +152,13 @@ public static class NotificationEndpoints
                 return Forged();
         }
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
+        var found = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             """
-            insert into notification_opt_outs (user_id, kind, created_at)
-            select id, @kind, @now from users where id = @user on conflict do nothing
+            with shopper as (select id from users where id = @user),
+            off as (insert into notification_opt_outs (user_id, kind, created_at) select id, @kind, @now from shopper on conflict do nothing)
+            select exists (select 1 from shopper)
             """, new { user, kind, now = clock.GetUtcNow() }, cancellationToken: cancellationToken));
-        return TypedResults.Ok(new UnsubscribeResponse(user!.Value, kind!, Unsubscribed: true));
+        return found ? TypedResults.Ok(new UnsubscribeResponse(user!.Value, kind!, Unsubscribed: true)) : Gone();
     }
 
     private enum Link { Valid, Incomplete, Forged }
@@ -157,6 +170,9 @@ public static class NotificationEndpoints
 
     private static ValidationProblem Incomplete() =>
         Problems.Validation("sig", "The unsubscribe link is incomplete: it needs user, kind and sig as sent in the email.");
+
+    /// <summary>A genuine link of a shopper whose account is gone: nothing to turn off, and no claim that something was.</summary>
+    private static ProblemHttpResult Gone() => Problems.NotFound("The shopper of this unsubscribe link");
 
     private static ProblemHttpResult Forged() =>
         Problems.Of(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "This unsubscribe link is not valid.", "Use the link of the email as it was sent.");

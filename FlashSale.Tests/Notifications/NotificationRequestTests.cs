@@ -3,7 +3,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Dapper;
+using FlashSale.Host.Notifications;
 using FlashSale.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FlashSale.Tests.Notifications;
 
@@ -35,6 +37,24 @@ public sealed class NotificationRequestTests(FlashSaleApp app) : IClassFixture<F
         await using var connection = await app.Database.DataSource.OpenConnectionAsync();
         Assert.Equal(0, await connection.ExecuteScalarAsync<int>("select count(*)::int from notification_opt_outs where user_id = @id",
             new { id = shopper.User.Id }));
+    }
+
+    [Fact]
+    public async Task A_signed_unsubscribe_link_of_a_shopper_who_no_longer_exists_is_a_404_not_a_claim_of_success()
+    {
+        var links = app.Services.GetRequiredService<UnsubscribeLinks>();
+        var gone = new Uri(links.For(Guid.NewGuid(), "paid")).PathAndQuery;
+        using var anonymous = app.Anonymous();
+
+        await ProblemAssert.IsProblemAsync(await anonymous.PostAsync(gone, null), HttpStatusCode.NotFound, "not-found");
+        await ProblemAssert.IsProblemAsync(await anonymous.GetAsync(gone), HttpStatusCode.NotFound, "not-found");
+
+        var shopper = await app.RegisterShopperAsync();
+        var mine = new Uri(links.For(shopper.User.Id, "paid")).PathAndQuery;
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsync(mine, null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsync(mine, null)).StatusCode); // twice is the same
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        Assert.Equal(["paid"], await connection.QueryAsync<string>("select kind from notification_opt_outs where user_id = @id", new { id = shopper.User.Id }));
     }
 
     [Fact]
