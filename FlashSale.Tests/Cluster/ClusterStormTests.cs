@@ -42,7 +42,9 @@ public sealed class ClusterStormTests(ThreeHostsOnThreePrimaries cluster)
             answers.Add((i, shoppers[user].Id, sale, key, response.StatusCode, await response.Content.ReadAsStringAsync(CancellationToken.None)));
         });
 
-        Assert.All(answers, a => Assert.True(a.Status is HttpStatusCode.Created or HttpStatusCode.Conflict, $"{a.Status}: {a.Body}"));
+        // A 503 is the engine refusing safely; the hosts' logs say which dependency failed, so print them with it.
+        Assert.All(answers, a => Assert.True(a.Status is HttpStatusCode.Created or HttpStatusCode.Conflict,
+            $"{a.Status}: {a.Body}\n{string.Join("\n", hosts.Select(h => h.Log.Tail(15)))}"));
         Assert.All(answers.Where(a => a.Status == HttpStatusCode.Conflict), a =>
         {
             var type = JsonDocument.Parse(a.Body).RootElement.GetProperty("type").GetString()!;

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace FlashSale.Tests.Infrastructure;
 
@@ -56,6 +57,9 @@ public class FlashSaleApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public TestDatabase Database => _database;
 
+    /// <summary>The host's warnings and errors (see <see cref="LogSink"/>).</summary>
+    public LogSink Log { get; } = new();
+
     /// <summary>Configuration on top of the test defaults.</summary>
     public Dictionary<string, string?> Settings { get; } = new(StringComparer.Ordinal);
 
@@ -103,6 +107,7 @@ public class FlashSaleApp : WebApplicationFactory<Program>, IAsyncLifetime
             settings[key] = value;
         }
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(settings));
+        builder.ConfigureLogging(logging => logging.AddProvider(Log));
         // The purchase-path mode and whether Redis is configured are read while services are registered, before the app
         // configuration above is layered on; a host setting is visible by then.
         foreach (var key in (string[])["PurchasePath:Mode", "ConnectionStrings:Redis"])

@@ -3,50 +3,13 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using FlashSale.Tests.Infrastructure;
 using FlashSale.Tests.Purchases;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
 
 namespace FlashSale.Tests.Security;
 
-/// <summary>Collects log lines of a host (to see its start-up warnings).</summary>
-public sealed class LogSink : ILoggerProvider
-{
-    public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
-
-    public ILogger CreateLogger(string categoryName) => new Logger(this);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Logger(LogSink sink) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (IsEnabled(logLevel))
-            {
-                sink.Lines.Enqueue(formatter(state, exception));
-            }
-        }
-    }
-}
-
 public sealed class NoGatewayApp : DefaultLimitsApp
 {
-    public LogSink Log { get; } = new();
-
     public NoGatewayApp() => Settings["Payments:Gateway"] = "";
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.ConfigureLogging(logging => logging.AddProvider(Log));
-    }
 }
 
 /// <summary>Issue 11 item 5: the test gateway only when asked for; otherwise pay is 503 and the host warns at start.</summary>
