@@ -86,6 +86,9 @@ public sealed class LocalRedisCluster(int primaries, int replicasEach) : IAsyncD
         info.Environment["FLASHSALE_CLUSTER_PORT"] = FirstPort.ToString(CultureInfo.InvariantCulture);
         info.Environment["FLASHSALE_CLUSTER_MASTERS"] = primaries.ToString(CultureInfo.InvariantCulture);
         info.Environment["FLASHSALE_CLUSTER_REPLICAS"] = replicasEach.ToString(CultureInfo.InvariantCulture);
+        // Only a cluster with replicas has a failover to make fast. Without, the short timeout only lets a primary
+        // stalled on a loaded CI machine be marked failed, and the whole cluster answers CLUSTERDOWN meanwhile.
+        info.Environment["FLASHSALE_CLUSTER_NODE_TIMEOUT_MS"] = replicasEach == 0 ? "15000" : "2000";
         using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not run bash.");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

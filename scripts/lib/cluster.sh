@@ -47,10 +47,13 @@ cluster_node_start() {
   port_in_use "$((port + 10000))" && die "127.0.0.1:$((port + 10000)) (cluster bus of $port) is taken; set FLASHSALE_CLUSTER_PORT"
   mkdir -p "$dir"
   # cluster-node-timeout 2 s: a dead primary is failed over within a few seconds (the default, 15 s, is for WANs).
+  # FLASHSALE_CLUSTER_NODE_TIMEOUT_MS overrides it: without replicas there is nothing to fail over to, and a short
+  # timeout only lets a node stalled on a busy machine (an fsync, a starved CPU) be marked failed, which takes the
+  # whole cluster down (CLUSTERDOWN) until it is seen again.
   redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --dir "$dir" \
     --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --appendonly yes --appendfsync always \
     --save '' --maxclients 10000 --cluster-enabled yes --cluster-config-file nodes.conf \
-    --cluster-node-timeout 2000 >/dev/null
+    --cluster-node-timeout "${FLASHSALE_CLUSTER_NODE_TIMEOUT_MS:-2000}" >/dev/null
 }
 
 cluster_wait_ready() {
