@@ -18,8 +18,8 @@ namespace FlashSale.Host.Orders;
 /// sweeper and the next pay attempt ask the gateway and complete a charged order instead of expiring it.
 /// </para>
 /// </summary>
-public sealed partial class OrderLifecycle(NpgsqlDataSource db, IPaymentGateway gateway, UnitReturns returns, IOptions<OrderSweepOptions> options,
-    OrderNotices notices, ILogger<OrderLifecycle> logger)
+public sealed partial class OrderLifecycle(NpgsqlDataSource db, IPaymentGateway gateway, PayDesk desk, UnitReturns returns,
+    IOptions<OrderSweepOptions> options, OrderNotices notices, ILogger<OrderLifecycle> logger)
 {
     public enum PayOutcome { Paid, AlreadyPaid, Declined, InsufficientFunds, Expired, Cancelled, NotFound }
 
@@ -29,20 +29,12 @@ public sealed partial class OrderLifecycle(NpgsqlDataSource db, IPaymentGateway 
 
     private double GraceSeconds => options.Value.PaymentGraceSeconds;
 
-    /// <summary>Pays an order of <paramref name="userId"/>: two statements around the charge, no lock held while it runs.</summary>
+    /// <summary>Pays an order of <paramref name="userId"/>: two (batched) statements around the charge, no lock held while it runs.</summary>
     public async Task<(PayOutcome Outcome, Order? Order)> PayAsync(Guid orderId, Guid userId, string cardNumber, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cardNumber);
-        Order? order;
-        await using (var connection = await db.OpenConnectionAsync(cancellationToken))
-        {
-            order = await connection.QuerySingleOrDefaultAsync<Order>(new CommandDefinition(
-                $"""
-                update orders set pay_started_at = now()
-                where id = @orderId and user_id = @userId and status = 'reserved' and expires_at > now()
-                returning {OrderStore.Columns}
-                """, new { orderId, userId }, cancellationToken: cancellationToken));
-        }
+        // Batched with the host's other payments of this moment (PayDesk): one statement and one commit for all of them.
+        var order = await desk.MarkAsync(orderId, userId, cancellationToken);
         if (order is null)
         {
             return await PayUnclaimableAsync(orderId, userId, cancellationToken);
@@ -99,31 +91,13 @@ public sealed partial class OrderLifecycle(NpgsqlDataSource db, IPaymentGateway 
     }
 
     /// <summary>
-    /// Records an approved charge: the payment, the status and the ledger row in one statement, all conditional on the
-    /// order still being reserved, so two completions of one charge (a retry and the sweeper) record it once.
+    /// Records an approved charge: the payment, the status and the ledger row in one statement (batched by the
+    /// <see cref="PayDesk"/>), all conditional on the order still being reserved, so two completions of one charge (a
+    /// retry and the sweeper) record it once.
     /// </summary>
     private async Task<(PayOutcome Outcome, Order? Order)> CompleteAsync(Order order, GatewayCharge charge, CancellationToken cancellationToken)
     {
-        Order? paid;
-        await using (var connection = await db.OpenConnectionAsync(cancellationToken))
-        {
-            paid = await connection.QuerySingleOrDefaultAsync<Order>(new CommandDefinition(
-                $"""
-                with paid as (
-                    update orders set status = 'paid', updated_at = now(), pay_started_at = null
-                    where id = @orderId and status = 'reserved'
-                    returning {OrderStore.Columns}
-                ), payment as (
-                    insert into payments (id, order_id, amount, outcome, card_last4, created_at)
-                    select @id, id, @amount, 'approved', @last4, now() from paid
-                ), ledger as (
-                    insert into inventory_ledger (flash_sale_id, order_id, movement, quantity, created_at)
-                    select flash_sale_id, id, 'paid', quantity, now() from paid
-                ){notices.After("paid", NotificationKinds.Paid)}
-                select {OrderStore.Columns} from paid
-                """, new { orderId = order.Id, id = Guid.CreateVersion7(), amount = charge.Amount, last4 = charge.CardLast4 },
-                cancellationToken: cancellationToken));
-        }
+        var paid = await desk.CompleteAsync(charge, cancellationToken);
         if (paid is not null)
         {
             return (PayOutcome.Paid, paid);

@@ -132,6 +132,7 @@ public static class EngineSetup
         services.AddSingleton<OrderStore>();
         services.AddFlashSalePayments();
         services.AddSingleton<UnitReturns>();
+        services.AddSingleton<PayDesk>();
         services.AddSingleton<OrderLifecycle>();
         services.AddSingleton<SweeperBacklog>();
         services.AddSingleton<OrderExpirySweeper>();
