@@ -45,4 +45,22 @@ public sealed class WaitingRoomPageTests
         _page.Click("buy-button");
         _page.Visible("buy-success");
     }
+
+    [Fact]
+    public async Task A_shopper_joins_a_sale_with_a_12_bit_join_challenge_through_the_page_and_buys()
+    {
+        var sale = await _fixture.App.CreateSaleAsync(stock: 5);
+        await _fixture.App.SetJoinChallengeAsync(sale, 12);
+        _page.SignUp("Quill", $"quill-{Guid.NewGuid():N}@example.com", "correct horse battery");
+        _page.Go($"#/sale/{sale}");
+        _page.WaitForText("live-state", t => t == "live", "the live socket", TimeSpan.FromSeconds(5));
+
+        // The page solves the proof of work in a Web Worker and sends it with the join; the host refuses a join
+        // without one (JoinChallengeLineTests), so a ticket here means the page's hash and encoding are the host's.
+        _page.Click("join-queue");
+
+        _page.WaitForText("queue-turn", t => t.StartsWith("It's your turn!", StringComparison.Ordinal), "the turn", TimeSpan.FromSeconds(10));
+        _page.Click("buy-button");
+        _page.Visible("buy-success");
+    }
 }

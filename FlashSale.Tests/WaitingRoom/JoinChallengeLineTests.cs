@@ -44,9 +44,7 @@ public sealed class JoinChallengeLineTests(FastLiveApp app) : IClassFixture<Fast
     private async Task<Guid> ChallengedSaleAsync(int bits = Bits)
     {
         var sale = await app.CreateSaleAsync(stock: 10);
-        using var admin = await app.AdminAsync();
-        using var patched = await admin.PatchAsJsonAsync($"/api/v1/flash-sales/{sale}", new { joinChallengeBits = bits });
-        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        await app.SetJoinChallengeAsync(sale, bits);
         return sale;
     }
 
@@ -108,9 +106,7 @@ public sealed class JoinChallengeLineTests(FastLiveApp app) : IClassFixture<Fast
         Assert.True((await client.WaitAdmittedAsync(sale, first.AccessToken)).Admitted);
 
         // Turning the challenge off lets a plain join in again.
-        using var admin = await app.AdminAsync();
-        using var off = await admin.PatchAsJsonAsync($"/api/v1/flash-sales/{sale}", new { joinChallengeBits = 0 });
-        Assert.Equal(HttpStatusCode.OK, off.StatusCode);
+        await app.SetJoinChallengeAsync(sale, 0);
         var third = await app.RegisterShopperAsync();
         Assert.Equal(ticket + 2, (await client.JoinOkAsync(sale, third.AccessToken)).Ticket);
     }

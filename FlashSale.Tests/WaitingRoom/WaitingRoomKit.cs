@@ -72,6 +72,14 @@ public static class WaitingRoomKit
         return (await sale.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
     }
 
+    /// <summary>Asks each join of the sale's line for a proof of work of <paramref name="bits"/> bits (0 = off), through PATCH.</summary>
+    public static async Task SetJoinChallengeAsync(this FlashSaleApp app, Guid saleId, int bits)
+    {
+        using var admin = await app.AdminAsync();
+        using var patched = await admin.PatchAsJsonAsync($"/api/v1/flash-sales/{saleId}", new { joinChallengeBits = bits });
+        Assert.Equal(System.Net.HttpStatusCode.OK, patched.StatusCode);
+    }
+
     public static HttpRequestMessage As(this HttpRequestMessage request, string token)
     {
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);

@@ -116,7 +116,9 @@ function saleForm(productSelect, onCreated) {
       field('Use a waiting room', { name: 'waitingRoom', type: 'checkbox', testid: 'sale-waiting-room' }),
       h('div', { class: 'cols' },
         field('Admissions per second', { name: 'admissionRatePerSecond', type: 'number', min: 1, value: 50, testid: 'sale-admission-rate' }),
-        field('Time to buy once admitted (s)', { name: 'admissionWindowSeconds', type: 'number', min: 10, max: 3600, value: 120, testid: 'sale-admission-window' }))),
+        field('Time to buy once admitted (s)', { name: 'admissionWindowSeconds', type: 'number', min: 10, max: 3600, value: 120, testid: 'sale-admission-window' })),
+      field('Join challenge (bits of proof of work, 0 = off)', { name: 'joinChallengeBits', type: 'number', min: 0, max: 28, value: 0, testid: 'sale-join-challenge' },
+        'Each join costs a shopper about 2^bits hashes (16 ≈ a blink, 20 ≈ a second or so in a browser).')),
     h('button', { type: 'submit', class: 'btn primary', testid: 'sale-submit' }, 'Create sale'), msg);
 
   productSelect.addEventListener('change', () => {
@@ -142,6 +144,7 @@ function saleForm(productSelect, onCreated) {
           waitingRoom: f.waitingRoom.checked,
           admissionRatePerSecond: num(f.admissionRatePerSecond.value),
           admissionWindowSeconds: num(f.admissionWindowSeconds.value),
+          joinChallengeBits: num(f.joinChallengeBits.value),
         },
       });
       msg.className = 'notice ok';

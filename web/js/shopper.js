@@ -3,6 +3,7 @@ import { h, mount, setText, announce, formatMoney, formatDuration, formatDate, p
 import { request, currentUser, ApiError } from './api.js';
 import { putSale, getSale, getQueue, putQueue, queueReset, watch, statusOf, onReminder } from './live.js';
 import { orderCard } from './orders.js';
+import { solveJoinChallenge } from './challenge.js';
 
 const STATUS_LABEL = { upcoming: 'Starts soon', active: 'On sale', sold_out: 'Sold out', ended: 'Ended' };
 
@@ -274,8 +275,9 @@ function purchasePanel(scope, id, go) {
   const eta = h('p', { class: 'muted', testid: 'queue-eta' });
   const turn = h('p', { class: 'turn', testid: 'queue-turn', role: 'status', hidden: true });
   const queueMsg = h('p', { class: 'muted', testid: 'queue-message', role: 'status' });
+  const challenge = h('p', { class: 'muted', testid: 'queue-challenge', role: 'status', hidden: true });
   const queueBox = h('section', { class: 'queue', testid: 'queue-panel', 'aria-label': 'Waiting room', hidden: true },
-    h('h2', {}, 'Waiting room'), queueMsg, join, ticket, position, eta, turn);
+    h('h2', {}, 'Waiting room'), queueMsg, join, challenge, ticket, position, eta, turn);
 
   const el = h('div', {}, queueBox, form, result);
   let busy = false;
@@ -336,10 +338,25 @@ function purchasePanel(scope, id, go) {
 
   const say = (kind, ...text) => mount(result, h('p', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : null }, ...text));
 
+  // A sale with a join challenge asks for a proof of work first: solved in a Web Worker, with a progress note.
+  const proof = async () => {
+    const bits = getSale(id)?.joinChallengeBits || 0;
+    if (bits <= 0) return undefined;
+    const expected = (2 ** bits).toLocaleString();
+    challenge.hidden = false;
+    setText(challenge, `Checking this is a person, not a bot (about ${expected} tries)…`);
+    const nonce = await solveJoinChallenge(id, currentUser().id, bits,
+      (tried) => setText(challenge, `Checking this is a person, not a bot: ${tried.toLocaleString()} of about ${expected} tries…`));
+    setText(challenge, 'Check done.');
+    return { nonce };
+  };
+
   join.addEventListener('click', async () => {
     join.disabled = true;
     try {
-      putQueue(id, await request('POST', `/api/v1/flash-sales/${id}/queue`));
+      const body = await proof();
+      putQueue(id, await request('POST', `/api/v1/flash-sales/${id}/queue`, { body }));
+      challenge.hidden = true;
       announce('You joined the line.');
     } catch (e) {
       setText(queueMsg, e.status === 404 || e.status === 405 ? 'The waiting room is not available on this server yet.' : `Could not join the line: ${e.message}`);
