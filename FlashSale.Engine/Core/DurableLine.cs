@@ -4,6 +4,16 @@ namespace FlashSale.Engine.Core;
 /// One journaled ticket of a sale's line: who holds it, the end of its admission window once the line admitted it
 /// (unix ms; null while it was not), and whether its shopper abandoned the place.
 /// </summary>
+public enum DurablePrequeue
+{
+    /// <summary>No pre-queue, or its draw is done (the drawn tickets are in the line).</summary>
+    None,
+    /// <summary>Entries are open: the draw has not started.</summary>
+    Open,
+    /// <summary>The draw closed the entries (tickets after the entrants were handed out) but is not journaled yet.</summary>
+    Closed,
+}
+
 public readonly record struct DurableTicket(long Ticket, Guid UserId, long? AdmittedUntilUnixMs, bool Abandoned);
 
 /// <summary>
@@ -11,7 +21,10 @@ public readonly record struct DurableTicket(long Ticket, Guid UserId, long? Admi
 /// Redis state puts the line back from. <see cref="Tickets"/> are in ticket order; <see cref="Through"/> is how far the
 /// line had moved (tickets up to it were admitted or skipped).
 /// </summary>
-public sealed record DurableLine(long Through, IReadOnlyList<DurableTicket> Tickets)
+/// <see cref="Prequeue"/> says whether the sale's pre-queue still waits for its draw (and whether the draw had closed
+/// the entries when Redis lost them); <see cref="Entrants"/> are the shoppers who entered it.
+public sealed record DurableLine(long Through, IReadOnlyList<DurableTicket> Tickets, DurablePrequeue Prequeue = DurablePrequeue.None,
+    IReadOnlyList<Guid>? Entrants = null)
 {
     public static DurableLine Empty { get; } = new(0, []);
 }

@@ -29,6 +29,9 @@ public sealed class PostgresLineJournal : IAsyncDisposable
         on conflict (flash_sale_id, ticket) do nothing
         """;
 
+    private const string InsertEntrants =
+        "insert into line_entrants (flash_sale_id, user_id) select * from unnest($1::uuid[], $2::uuid[]) on conflict do nothing";
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
@@ -43,6 +46,7 @@ public sealed class PostgresLineJournal : IAsyncDisposable
 
     /// <summary>
     /// Journals tickets handed out under the sale state's <paramref name="epoch"/>; completes once they are committed.
+    /// A ticket 0 is a pre-queue entry (<c>line_entrants</c>).
     /// Throws <see cref="SaleEpochMovedException"/> when the sale was rebuilt meanwhile, or what PostgreSQL threw.
     /// </summary>
     public Task AppendTicketsAsync(Guid saleId, long epoch, IReadOnlyList<(Guid UserId, long Ticket)> tickets)
@@ -93,6 +97,34 @@ public sealed class PostgresLineJournal : IAsyncDisposable
                 insert into line_progress (flash_sale_id, through) values ($1, $2)
                 on conflict (flash_sale_id) do update set through = greatest(line_progress.through, excluded.through)
                 """, saleId, through));
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Journals a pre-queue's draw, taken under the state's <paramref name="epoch"/>: ticket k to the k-th of
+    /// <paramref name="drawn"/>, and the draw row (entrants, list digest, time) that makes the seed public. Idempotent:
+    /// the same draw written twice (a retry, a second host after a lease change) leaves the first.
+    /// </summary>
+    public async Task RecordDrawAsync(Guid saleId, long epoch, IReadOnlyList<Guid> drawn, string listDigest, DateTimeOffset drawnAt,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(drawn);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await CheckEpochsAsync(connection, transaction, [saleId], [epoch], null, cancellationToken).ConfigureAwait(false);
+        await using (var batch = new NpgsqlBatch(connection, transaction))
+        {
+            batch.BatchCommands.Add(Command(
+                """
+                insert into line_tickets (flash_sale_id, ticket, user_id)
+                select $1, k, u from unnest($2::uuid[]) with ordinality as d(u, k)
+                on conflict (flash_sale_id, ticket) do nothing
+                """, saleId, drawn.ToArray()));
+            batch.BatchCommands.Add(Command(
+                "insert into line_draws (flash_sale_id, entrants, list_digest, drawn_at) values ($1, $2, $3, $4) on conflict do nothing",
+                saleId, drawn.Count, listDigest, drawnAt.UtcDateTime));
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -166,19 +198,18 @@ public sealed class PostgresLineJournal : IAsyncDisposable
         await CheckEpochsAsync(connection, transaction, batch.Select(p => p.SaleId).ToArray(), batch.Select(p => p.Epoch).ToArray(),
             i => refused.Add(batch[i]), CancellationToken.None).ConfigureAwait(false);
         var written = batch.Where(p => !refused.Contains(p)).ToList();
-        var count = written.Sum(p => p.Tickets.Count);
-        var sales = new Guid[count];
-        var tickets = new long[count];
-        var users = new Guid[count];
-        var at = 0;
-        foreach (var pending in written)
+        var entries = written.SelectMany(p => p.Tickets.Where(t => t.Ticket == 0).Select(t => (p.SaleId, t.UserId))).ToList();
+        var rows = written.SelectMany(p => p.Tickets.Where(t => t.Ticket != 0).Select(t => (p.SaleId, t.UserId, t.Ticket))).ToList();
+        var count = rows.Count;
+        var sales = rows.ConvertAll(r => r.SaleId).ToArray();
+        var tickets = rows.ConvertAll(r => r.Ticket).ToArray();
+        var users = rows.ConvertAll(r => r.UserId).ToArray();
+        if (entries.Count > 0)
         {
-            foreach (var (user, ticket) in pending.Tickets)
-            {
-                sales[at] = pending.SaleId;
-                tickets[at] = ticket;
-                users[at++] = user;
-            }
+            await using var insert = new NpgsqlCommand(InsertEntrants, connection, transaction);
+            insert.Parameters.Add(new NpgsqlParameter { Value = entries.ConvertAll(e => e.SaleId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+            insert.Parameters.Add(new NpgsqlParameter { Value = entries.ConvertAll(e => e.UserId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+            await insert.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
         if (count > 0)
         {

@@ -84,7 +84,33 @@ public sealed class PostgresSaleStateReader(NpgsqlDataSource dataSource) : IDura
                     reader.GetBoolean(3)));
             }
         }
-        return tickets.Count == 0 && through == 0 ? DurableLine.Empty : new DurableLine(through, tickets);
+        var prequeue = DurablePrequeue.None;
+        var entrants = new List<Guid>();
+        await using (var pending = new NpgsqlCommand(
+            """
+            select s.prequeue_seconds > 0 and not exists (select 1 from line_draws d where d.flash_sale_id = s.id)
+            from flash_sales s where s.id = $1
+            """, connection, transaction))
+        {
+            pending.Parameters.Add(new NpgsqlParameter { Value = saleId });
+            if (await pending.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
+            {
+                prequeue = tickets.Count == 0 ? DurablePrequeue.Open : DurablePrequeue.Closed;
+            }
+        }
+        if (prequeue != DurablePrequeue.None)
+        {
+            await using var read = new NpgsqlCommand("select user_id from line_entrants where flash_sale_id = $1", connection, transaction);
+            read.Parameters.Add(new NpgsqlParameter { Value = saleId });
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                entrants.Add(reader.GetGuid(0));
+            }
+        }
+        return tickets.Count == 0 && through == 0 && prequeue == DurablePrequeue.None
+            ? DurableLine.Empty
+            : new DurableLine(through, tickets, prequeue, entrants);
     }
 
     /// <summary>The sale as the engine needs it, or null when PostgreSQL has no such sale.</summary>

@@ -19,8 +19,9 @@ namespace FlashSale.Engine.Redis;
 /// </summary>
 public sealed class LineRestore
 {
-    private LineRestore(long issued, long through)
+    private LineRestore(long issued, long through, string pre = "0")
     {
+        Pre = pre;
         Issued = issued;
         Through = through;
         Line = new RedisValue[issued];
@@ -33,6 +34,12 @@ public sealed class LineRestore
     public const string Nobody = "-";
 
     public long Issued { get; }
+
+    /// <summary>The pre-queue's state in <c>:queue</c> <c>pre</c>: "0" none or drawn, "1" entries open, "2" closed for the draw.</summary>
+    public string Pre { get; }
+
+    /// <summary>The pre-queue's entrants (<c>:entrants</c>), while it waits for its draw.</summary>
+    public List<string> Entrants { get; } = [];
 
     public long Through { get; }
 
@@ -47,18 +54,31 @@ public sealed class LineRestore
 
     public List<string> Present { get; } = [];
 
-    internal int ArgumentCount => Line.Length + (2 * (Tickets.Count + Admitted.Count + Absent.Count)) + Present.Count;
+    internal int ArgumentCount => Line.Length + (2 * (Tickets.Count + Admitted.Count + Absent.Count)) + Present.Count + Entrants.Count;
 
     /// <summary>The restore of <paramref name="line"/>; <paramref name="unitsHeld"/> are the rebuilt units per shopper.</summary>
     public static LineRestore From(DurableLine? line, IReadOnlyDictionary<Guid, long> unitsHeld, int perUserLimit)
     {
         ArgumentNullException.ThrowIfNull(unitsHeld);
-        if (line is null || (line.Tickets.Count == 0 && line.Through == 0))
+        if (line is null || (line.Tickets.Count == 0 && line.Through == 0 && line.Prequeue == DurablePrequeue.None))
         {
             return None;
         }
-        var issued = line.Tickets.Count == 0 ? 0 : line.Tickets.Max(t => t.Ticket);
-        var restore = new LineRestore(issued, Math.Min(line.Through, issued));
+        var entrants = line.Prequeue == DurablePrequeue.None ? [] : line.Entrants ?? [];
+        var issued = Math.Max(line.Tickets.Count == 0 ? 0 : line.Tickets.Max(t => t.Ticket),
+            line.Prequeue == DurablePrequeue.Closed ? entrants.Count : 0);
+        var restore = new LineRestore(issued, Math.Min(line.Through, issued), line.Prequeue switch
+        {
+            DurablePrequeue.Open => "1",
+            DurablePrequeue.Closed => "2",
+            _ => "0",
+        });
+        foreach (var entrant in entrants)
+        {
+            // Present from the rebuild on, as waiting shoppers are: their polls and sockets keep them so.
+            restore.Entrants.Add(RedisSaleKeys.Member(entrant));
+            restore.Present.Add(RedisSaleKeys.Member(entrant));
+        }
         Array.Fill(restore.Line, (RedisValue)Nobody);
         var latest = new Dictionary<Guid, DurableTicket>();
         foreach (var ticket in line.Tickets)

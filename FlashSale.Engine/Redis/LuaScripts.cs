@@ -108,11 +108,11 @@ internal static class LuaScripts
     /// ones as away), so no join can see the sale's state without its line. The live-frame order (<c>seq</c>, <c>st</c>)
     /// and a pause survive a replaced state.
     /// KEYS: 1 meta, 2 stock, 3 users, 4 idem, 5 returned, 6 queue, 7 tickets, 8 line, 9 admitted, 10 seen, 11 absent,
-    /// 12 back.
+    /// 12 back, 13 entrants (a pre-queue waiting for its draw: <c>pre</c> in queue, "1" open, "2" closed).
     /// ARGV (<see cref="InstallArgs"/>): price, starts, ends, limit, total, pw, wr, stock, user count, idem count,
     /// returned count, epoch, the line's issued, through and length, its ticket, admission, absent and present counts,
     /// then user/units pairs, idem field/outcome pairs, returned order ids, the line's users in ticket order,
-    /// user/ticket pairs, deadline/user pairs, ticket/user pairs of absent places, present users.
+    /// user/ticket pairs, deadline/user pairs, ticket/user pairs of absent places, present users, pre-queue entrants.
     /// Reply: 1 installed, 0 a state of this epoch or a newer one is present.
     /// </summary>
     public static readonly string Install = $$"""
@@ -138,7 +138,7 @@ internal static class LuaScripts
         put('HSET', KEYS[4], first + users, idem)
         put('SADD', KEYS[5], first + users + idem, returned)
         local q = redis.call('HMGET', KEYS[6], 'seq', 'st', 'paused')
-        redis.call('DEL', KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12])
+        redis.call('DEL', KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13])
         for k, field in ipairs({'seq', 'st', 'paused'}) do
           if q[k] then redis.call('HSET', KEYS[6], field, q[k]) end
         end
@@ -173,6 +173,11 @@ internal static class LuaScripts
             redis.call('ZADD', KEYS[10], unpack(seen))
             i = i + 500
           end
+        end
+        at = at + present
+        if ARGV[{{InstallArgs.LinePre + 1}}] ~= '0' then
+          redis.call('HSET', KEYS[6], 'pre', ARGV[{{InstallArgs.LinePre + 1}}])
+          put('SADD', KEYS[13], at, tonumber(ARGV[{{InstallArgs.EntrantCount + 1}}]))
         end
         redis.call('HSET', KEYS[1], 'price', ARGV[{{InstallArgs.Price + 1}}], 'starts', ARGV[{{InstallArgs.Starts + 1}}],
           'ends', ARGV[{{InstallArgs.Ends + 1}}], 'limit', ARGV[{{InstallArgs.Limit + 1}}], 'total', ARGV[{{InstallArgs.Total + 1}}],

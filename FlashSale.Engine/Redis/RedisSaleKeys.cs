@@ -35,6 +35,8 @@ namespace FlashSale.Engine.Redis;
 /// <c>{sale:ID}:absent</c> sorted set: user (N) -> ticket of a shopper in line who is away (waiting, or skipped
 /// once the line passed the ticket), plus <c>g&lt;ticket&gt;</c> for an abandoned ticket the line has not reached.
 /// <c>{sale:ID}:back</c> sorted set: user (N) -> ticket of a skipped shopper who came back (admitted first).</item>
+/// <item><c>{sale:ID}:entrants</c> set: users (N) in a pre-queue waiting for its draw (<c>pre</c> in <c>:queue</c>: "1"
+/// entries open, "2" closed for the draw; gone once drawn).</item>
 /// </list>
 /// The global set <see cref="FlashSaleRedisOptions.SalesSetKey"/> (default <c>flashsale:sales</c>) lists the sale ids
 /// ("D") whose streams the reconciler walks.
@@ -62,18 +64,21 @@ public sealed class RedisSaleKeys
         Seen = Tag + ":seen";
         Absent = Tag + ":absent";
         Back = Tag + ":back";
-        JoinKeys = [Meta, Queue, Tickets, Line, Admitted, Seen, Absent, Back, Stock];
-        TouchKeys = [Queue, Tickets, Seen, Absent, Back];
-        RevokeKeys = [Tickets, Seen];
+        Entrants = Tag + ":entrants";
+        JoinKeys = [Meta, Queue, Tickets, Line, Admitted, Seen, Absent, Back, Stock, Entrants];
+        TouchKeys = [Queue, Tickets, Seen, Absent, Back, Entrants];
+        RevokeKeys = [Tickets, Seen, Entrants];
+        CloseKeys = [Meta, Queue, Entrants, Line, Lease];
+        ApplyDrawKeys = [Queue, Tickets, Line, Entrants, Lease];
         AdmitKeys = [Meta, Stock, Queue, Line, Admitted, Lease, Tickets, Seen, Absent, Back];
         SnapshotKeys = [Meta, Stock, Queue, Absent, Back];
         StatsKeys = [Meta, Stock, Queue, Admitted, Absent, Back, Users];
         DecideKeys = [Meta, Stock, Users, Idempotency, Orders, Admitted];
-        InstallKeys = [Meta, Stock, Users, Idempotency, Returned, Queue, Tickets, Line, Admitted, Seen, Absent, Back];
+        InstallKeys = [Meta, Stock, Users, Idempotency, Returned, Queue, Tickets, Line, Admitted, Seen, Absent, Back, Entrants];
         ReturnKeys = [Meta, Stock, Users, Returned];
         MetaOnly = [Meta];
         ClaimKeys = [Meta, Idempotency];
-        RemoveKeys = [Meta, Orders, Stock, Users, Idempotency, Returned, Admitted, Queue, Tickets, Line, Lease, Seen, Absent, Back];
+        RemoveKeys = [Meta, Orders, Stock, Users, Idempotency, Returned, Admitted, Queue, Tickets, Line, Lease, Seen, Absent, Back, Entrants];
     }
 
     public Guid SaleId { get; }
@@ -109,14 +114,21 @@ public sealed class RedisSaleKeys
 
     public RedisKey Back { get; }
 
+    /// <summary>A pre-queue's entrants while it waits for its draw.</summary>
+    public RedisKey Entrants { get; }
+
     /// <summary>Every key of the sale (for tests and clean-up).</summary>
-    public IReadOnlyList<RedisKey> All => [Meta, Stock, Users, Idempotency, Orders, Returned, Admitted, Queue, Tickets, Line, Lease, Seen, Absent, Back];
+    public IReadOnlyList<RedisKey> All => [Meta, Stock, Users, Idempotency, Orders, Returned, Admitted, Queue, Tickets, Line, Lease, Seen, Absent, Back, Entrants];
 
     internal RedisKey[] JoinKeys { get; }
 
     internal RedisKey[] TouchKeys { get; }
 
     internal RedisKey[] RevokeKeys { get; }
+
+    internal RedisKey[] CloseKeys { get; }
+
+    internal RedisKey[] ApplyDrawKeys { get; }
 
     internal RedisKey[] AdmitKeys { get; }
 

@@ -16,6 +16,8 @@ public enum QueueOutcome
     NotInLine,
     /// <summary>A join was refused: the sale has nothing left (shoppers already in line keep their places).</summary>
     SoldOut,
+    /// <summary>The shopper is in the pre-queue: the draw at the start gives the tickets (<see cref="QueuePlace.Position"/> = entrants).</summary>
+    Entrant,
 }
 
 /// <summary>
@@ -35,6 +37,9 @@ public readonly record struct QueuePlace(QueueOutcome Outcome, long Ticket, long
 public readonly record struct AdmissionStep(bool Leader, bool SaleKnown, long AdmittedThrough, long Issued, long LiveAdmissions,
     int RemainingStock, int AdmittedNow, int PresenceChanges = 0, long Epoch = 0, long DeadlineUnixMs = 0,
     IReadOnlyList<(long Ticket, Guid UserId)>? AdmittedTickets = null, IReadOnlyList<long>? AbandonedTickets = null);
+
+/// <summary>A pre-queue closed for its draw: the state's epoch and the entrants (see <see cref="RedisWaitingRoom.CloseEntriesAsync"/>).</summary>
+public readonly record struct DrawEntries(bool Leader, bool Pending, long Epoch, Guid[] Entrants);
 
 /// <summary>How a line is advanced: the sale's rate and window, and the host's presence and lease settings.</summary>
 /// <param name="RatePerSecond">Admissions per second.</param>
@@ -81,6 +86,8 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
     private readonly RedisScript _touch = new(WaitingRoomScripts.Touch);
     private readonly RedisScript _stats = new(WaitingRoomScripts.Stats);
     private readonly RedisScript _revoke = new(WaitingRoomScripts.Revoke);
+    private readonly RedisScript _close = new(WaitingRoomScripts.CloseEntries);
+    private readonly RedisScript _applyDraw = new(WaitingRoomScripts.ApplyDraw);
 
     public async Task LoadScriptsAsync()
     {
@@ -90,6 +97,41 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
         await _touch.LoadAsync(_redis).ConfigureAwait(false);
         await _stats.LoadAsync(_redis).ConfigureAwait(false);
         await _revoke.LoadAsync(_redis).ConfigureAwait(false);
+        await _close.LoadAsync(_redis).ConfigureAwait(false);
+        await _applyDraw.LoadAsync(_redis).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Closes the sale's pre-queue for its draw if this <paramref name="owner"/> holds the line's lease (or nobody does):
+    /// the state's epoch and the entrants; <see cref="DrawEntries.Pending"/> is false when there is nothing to draw
+    /// (no pre-queue, or drawn), <see cref="DrawEntries.Leader"/> false when another host holds the lease.
+    /// </summary>
+    public async Task<DrawEntries> CloseEntriesAsync(Guid saleId, string owner)
+    {
+        var r = await _close.EvaluateAsync(_redis, KeysFor(saleId).CloseKeys, [owner]).ConfigureAwait(false);
+        if (r.Length == 1 && (long)r[0] < 0)
+        {
+            return new DrawEntries((long)r[0] != DrawLayout.LeaseHeldElsewhere, false, 0, []);
+        }
+        var entrants = new Guid[r.Length - 1];
+        for (var i = 0; i < entrants.Length; i++)
+        {
+            entrants[i] = Guid.ParseExact((string)r[i + 1]!, "N");
+        }
+        return new DrawEntries(true, true, (long)r[0], entrants);
+    }
+
+    /// <summary>Gives the closed pre-queue's entrants tickets 1…n in <paramref name="drawn"/> order; false when refused.</summary>
+    public async Task<bool> ApplyDrawAsync(Guid saleId, string owner, IReadOnlyList<Guid> drawn)
+    {
+        ArgumentNullException.ThrowIfNull(drawn);
+        var args = new RedisValue[drawn.Count + 1];
+        args[0] = owner;
+        for (var i = 0; i < drawn.Count; i++)
+        {
+            args[i + 1] = RedisSaleKeys.Member(drawn[i]);
+        }
+        return (long)await _applyDraw.EvaluateAsync(_redis, KeysFor(saleId).ApplyDrawKeys, args).ConfigureAwait(false) >= 0;
     }
 
     /// <summary>
@@ -193,8 +235,13 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
                 continue;
             }
             var ticket = (long)result[JoinLayout.At(i, JoinLayout.Ticket)];
-            span[i] = ticket is JoinLayout.NotInLine or JoinLayout.SoldOut
-                ? new QueuePlace(ticket == JoinLayout.NotInLine ? QueueOutcome.NotInLine : QueueOutcome.SoldOut, 0, first, false, 0)
+            span[i] = ticket is JoinLayout.NotInLine or JoinLayout.SoldOut or JoinLayout.Entrant
+                ? new QueuePlace(ticket switch
+                {
+                    JoinLayout.NotInLine => QueueOutcome.NotInLine,
+                    JoinLayout.SoldOut => QueueOutcome.SoldOut,
+                    _ => QueueOutcome.Entrant,
+                }, 0, first, false, 0, (long)result[JoinLayout.At(i, JoinLayout.Position)], (long)result[JoinLayout.At(i, JoinLayout.Fresh)] == 1)
                 : new QueuePlace(QueueOutcome.InLine, ticket, first, (long)result[JoinLayout.At(i, JoinLayout.Admitted)] == 1,
                     (long)result[JoinLayout.At(i, JoinLayout.Deadline)], (long)result[JoinLayout.At(i, JoinLayout.Position)],
                     (long)result[JoinLayout.At(i, JoinLayout.Fresh)] == 1);

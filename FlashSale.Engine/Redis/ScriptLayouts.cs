@@ -53,8 +53,10 @@ internal static class InstallArgs
     public const int AdmittedCount = 16;
     public const int AbsentCount = 17;
     public const int PresentCount = 18;
+    public const int LinePre = 19;
+    public const int EntrantCount = 20;
     /// <summary>Values before the variable part.</summary>
-    public const int Header = 19;
+    public const int Header = 21;
 
     /// <summary>The arguments that install <paramref name="sale"/> with this state, built under <paramref name="epoch"/>.</summary>
     public static RedisValue[] Build(
@@ -102,6 +104,8 @@ internal static class InstallArgs
         args[AdmittedCount] = line.Admitted.Count;
         args[AbsentCount] = line.Absent.Count;
         args[PresentCount] = line.Present.Count;
+        args[LinePre] = line.Pre;
+        args[EntrantCount] = line.Entrants.Count;
         line.Line.CopyTo(args, i);
         i += line.Line.Length;
         foreach (var (user, ticket) in line.Tickets)
@@ -120,6 +124,10 @@ internal static class InstallArgs
             args[i++] = member;
         }
         foreach (var user in line.Present)
+        {
+            args[i++] = user;
+        }
+        foreach (var user in line.Entrants)
         {
             args[i++] = user;
         }

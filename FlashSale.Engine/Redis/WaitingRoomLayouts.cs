@@ -30,6 +30,8 @@ internal static class JoinLayout
     public const long NotInLine = -3;
     /// <summary>The ticket of a shopper whose join was refused: nothing is left (shoppers in line keep their places).</summary>
     public const long SoldOut = -4;
+    /// <summary>The ticket of a pre-queue entrant: the draw gives the tickets at the start.</summary>
+    public const long Entrant = -5;
 
     /// <summary>Where the <paramref name="field"/> of the <paramref name="shopper"/>-th shopper sits in the reply.</summary>
     public static int At(int shopper, int field) => Header + (shopper * PerShopper) + field;
@@ -112,4 +114,12 @@ internal static class StatsLayout
     public const int Now = 13;
 
     public const long NoState = -1;
+}
+
+/// <summary>The replies of <see cref="WaitingRoomScripts.CloseEntries"/> and <see cref="WaitingRoomScripts.ApplyDraw"/>.</summary>
+internal static class DrawLayout
+{
+    public const long LeaseHeldElsewhere = -1;
+    public const long NothingToDraw = -2;
+    public const long OtherEntrants = -3;
 }

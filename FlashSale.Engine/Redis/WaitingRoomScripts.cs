@@ -21,7 +21,10 @@ internal static class WaitingRoomScripts
     /// Joins the line or reads shoppers' places, for a whole batch of shoppers in one call (the host's per-sale
     /// single writer, <c>LineDesk</c>, drains what queued while the previous call ran). Every shopper in the batch
     /// who holds a place is present now (<c>:seen</c>); one who was away resumes.
-    /// KEYS: 1 meta, 2 queue, 3 tickets, 4 line, 5 admitted, 6 seen, 7 absent, 8 back, 9 stock. ARGV
+    /// While a pre-queue takes entries (<c>pre</c> "1" in queue) a join enters the shopper in <c>:entrants</c> instead
+    /// (ticket -5, position = entrants so far); once the draw closed the entries ("2") new joiners get tickets after the
+    /// entrants', first come first served, and an entrant keeps answering -5 until the draw gave the tickets.
+    /// KEYS: 1 meta, 2 queue, 3 tickets, 4 line, 5 admitted, 6 seen, 7 absent, 8 back, 9 stock, 10 entrants. ARGV
     /// (<see cref="JoinLayout"/>): pairs of (user (N), join flag "1" or "0").
     /// Reply (<see cref="JoinLayout"/>): {-1} no sale state, {-2} the sale has no waiting room; otherwise
     /// {through, the state's epoch, then per shopper: ticket (or -3: not in line, read only; -4: sold out, a join
@@ -42,7 +45,9 @@ internal static class WaitingRoomScripts
         {{Present(6, 7, 8)}}
         local clock = redis.call('TIME')
         local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-        local through = tonumber(redis.call('HGET', KEYS[2], 'through') or '0')
+        local qs = redis.call('HMGET', KEYS[2], 'through', 'pre')
+        local through = tonumber(qs[1] or '0')
+        local pre = qs[2]
         local out = {}
         out[{{JoinLayout.Through + 1}}] = through
         out[{{JoinLayout.Epoch + 1}}] = tonumber(m[2] or '0')
@@ -51,7 +56,18 @@ internal static class WaitingRoomScripts
           local t = redis.call('HGET', KEYS[3], user)
           local admitted, deadline, position = 0, 0, 0
           local placed, fresh = false, 0
-          if t then
+          if not t and pre then
+            if redis.call('SISMEMBER', KEYS[10], user) == 1 then
+              redis.call('ZADD', KEYS[6], now, user)
+              t, placed = {{JoinLayout.Entrant}}, true
+            elseif pre == '1' and ARGV[i + {{JoinLayout.Join}}] == '1' then
+              redis.call('SADD', KEYS[10], user)
+              redis.call('ZADD', KEYS[6], now, user)
+              t, placed, fresh = {{JoinLayout.Entrant}}, true, 1
+            end
+            if placed then position = redis.call('SCARD', KEYS[10]) end
+          end
+          if t and not placed then
             t = tonumber(t)
             present(user, t, through, now)
             if t > through then
@@ -95,12 +111,15 @@ internal static class WaitingRoomScripts
     /// <summary>
     /// Takes back tickets this host handed out but could not journal (their joins are answered 503: nothing changed):
     /// a ticket still held by the same shopper is dropped, and the line passes it as nobody's.
-    /// KEYS: 1 tickets, 2 seen. ARGV: pairs of (user (N), ticket). Reply: how many were taken back.
+    /// A ticket 0 stands for a pre-queue entry (taken back from <c>:entrants</c>).
+    /// KEYS: 1 tickets, 2 seen, 3 entrants. ARGV: pairs of (user (N), ticket). Reply: how many were taken back.
     /// </summary>
     public static readonly string Revoke = """
         local n = 0
         for i = 1, #ARGV, 2 do
-          if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
+          if ARGV[i + 1] == '0' then
+            n = n + redis.call('SREM', KEYS[3], ARGV[i])
+          elseif redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
             redis.call('HDEL', KEYS[1], ARGV[i])
             redis.call('ZREM', KEYS[2], ARGV[i])
             n = n + 1
@@ -110,9 +129,62 @@ internal static class WaitingRoomScripts
         """;
 
     /// <summary>
+    /// Closes a pre-queue's entries for its draw (lease holder only): from now on new joiners get tickets after the
+    /// entrants' (<c>issued</c> = entrant count, the line holds one placeholder per entrant until the draw fills it).
+    /// Idempotent: a closed pre-queue answers its entrants again.
+    /// KEYS: 1 meta, 2 queue, 3 entrants, 4 line, 5 lease. ARGV: owner.
+    /// Reply (<see cref="DrawLayout"/>): {-1} another host holds the lease, {-2} nothing to draw (no pre-queue, or drawn);
+    /// otherwise {epoch, then the entrants (N)}.
+    /// </summary>
+    public static readonly string CloseEntries = $$"""
+        local holder = redis.call('GET', KEYS[5])
+        if holder and holder ~= ARGV[1] then return {{{DrawLayout.LeaseHeldElsewhere}}} end
+        local pre = redis.call('HGET', KEYS[2], 'pre')
+        if not pre then return {{{DrawLayout.NothingToDraw}}} end
+        if pre == '1' then
+          local n = redis.call('SCARD', KEYS[3])
+          local issued = tonumber(redis.call('HGET', KEYS[2], 'issued') or '0')
+          local holes = {}
+          for i = issued + 1, n do
+            holes[#holes + 1] = '{{LineRestore.Nobody}}'
+            if #holes == 1000 then redis.call('RPUSH', KEYS[4], unpack(holes)); holes = {} end
+          end
+          if #holes > 0 then redis.call('RPUSH', KEYS[4], unpack(holes)) end
+          redis.call('HSET', KEYS[2], 'issued', math.max(issued, n), 'pre', '2')
+        end
+        local out = { tonumber(redis.call('HGET', KEYS[1], 'epoch') or '0') }
+        for _, user in ipairs(redis.call('SMEMBERS', KEYS[3])) do out[#out + 1] = user end
+        return out
+        """;
+
+    /// <summary>
+    /// Gives a closed pre-queue's entrants their drawn tickets (lease holder only): ticket k to the k-th user of ARGV
+    /// after the owner; the pre-queue is over. Refused when the entrants are not exactly those (a rebuild meanwhile).
+    /// KEYS: 1 queue, 2 tickets, 3 line, 4 entrants, 5 lease. ARGV: owner, then the users (N) in ticket order.
+    /// Reply: the number of tickets given, -1 lease elsewhere, -2 not closed, -3 other entrants.
+    /// </summary>
+    public static readonly string ApplyDraw = $$"""
+        local holder = redis.call('GET', KEYS[5])
+        if holder and holder ~= ARGV[1] then return {{DrawLayout.LeaseHeldElsewhere}} end
+        if redis.call('HGET', KEYS[1], 'pre') ~= '2' then return {{DrawLayout.NothingToDraw}} end
+        local n = #ARGV - 1
+        if redis.call('SCARD', KEYS[4]) ~= n then return {{DrawLayout.OtherEntrants}} end
+        for k = 1, n do
+          local user = ARGV[k + 1]
+          if redis.call('SISMEMBER', KEYS[4], user) == 0 then return {{DrawLayout.OtherEntrants}} end
+          redis.call('LSET', KEYS[3], k - 1, user)
+          redis.call('HSET', KEYS[2], user, k)
+        end
+        redis.call('HDEL', KEYS[1], 'pre')
+        redis.call('DEL', KEYS[4])
+        return n
+        """;
+
+    /// <summary>
     /// Records that shoppers following the sale on a live socket are present (the hosts send their followers
     /// periodically). Only shoppers holding a ticket are recorded; one who was away resumes.
-    /// KEYS: 1 queue, 2 tickets, 3 seen, 4 absent, 5 back. ARGV: users (N). Reply: how many hold a ticket.
+    /// A pre-queue entrant (no ticket before the draw) is recorded too.
+    /// KEYS: 1 queue, 2 tickets, 3 seen, 4 absent, 5 back, 6 entrants. ARGV: users (N). Reply: how many hold a ticket.
     /// </summary>
     public static readonly string Touch = $$"""
         {{Present(3, 4, 5)}}
@@ -125,6 +197,8 @@ internal static class WaitingRoomScripts
           if t then
             present(ARGV[i], tonumber(t), through, now)
             n = n + 1
+          elseif redis.call('SISMEMBER', KEYS[6], ARGV[i]) == 1 then
+            redis.call('ZADD', KEYS[3], now, ARGV[i])
           end
         end
         return n
@@ -167,7 +241,7 @@ internal static class WaitingRoomScripts
         local now = tonumber(nowstr)
         local t = redis.call('TIME')
         local clock = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        local q = redis.call('HMGET', KEYS[3], 'issued', 'through', 'at', 'credit', 'cut', 'paused')
+        local q = redis.call('HMGET', KEYS[3], 'issued', 'through', 'at', 'credit', 'cut', 'paused', 'pre')
         local issued = tonumber(q[1] or '0')
         local through = tonumber(q[2] or '0')
         local at = tonumber(q[3] or nowstr)
@@ -210,7 +284,7 @@ internal static class WaitingRoomScripts
           credit = 1 -- before the opening the line only keeps presence: the opening starts like a fresh line
         end
         local deadline = '0'
-        if open and q[6] ~= '1' and stock > 0 then
+        if open and q[6] ~= '1' and not q[7] and stock > 0 then
           local room = math.min(math.floor(credit), stock * tonumber(ARGV[{{AdmitLayout.PerRemainingUnit + 1}}]) - live,
             tonumber(ARGV[{{AdmitLayout.MaxPerStep + 1}}]))
           deadline = string.format('%.0f', clock + tonumber(ARGV[{{AdmitLayout.WindowMs + 1}}]))

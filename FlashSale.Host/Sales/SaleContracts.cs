@@ -13,7 +13,8 @@ public sealed record CreateSaleRequest(
     bool? WaitingRoom,
     int? AdmissionRatePerSecond,
     int? AdmissionWindowSeconds,
-    int? JoinChallengeBits = null);
+    int? JoinChallengeBits = null,
+    int? PrequeueSeconds = null);
 
 /// <summary>Only the fields present change; a field sent as null is left as it is.</summary>
 public sealed record UpdateSaleRequest(
@@ -47,14 +48,20 @@ public sealed record SaleResponse(
     int AdmissionWindowSeconds,
     long Version,
     int JoinChallengeBits = 0,
-    JoinChallengeView? JoinChallenge = null)
+    JoinChallengeView? JoinChallenge = null,
+    int PrequeueSeconds = 0,
+    FairnessView? Fairness = null)
 {
     public static SaleResponse From(Sale sale, int remainingStock, DateTime now) => new(
         sale.Id, sale.ProductId, sale.ProductName, Money.Normalize(sale.SalePrice), Money.Normalize(sale.BasePrice), sale.TotalStock,
         remainingStock, sale.PerUserLimit, sale.StartsAt, sale.EndsAt, SaleStatus.Of(sale.StartsAt, sale.EndsAt, remainingStock, now),
         sale.PaymentWindowSeconds, sale.WaitingRoom, sale.AdmissionRatePerSecond, sale.AdmissionWindowSeconds, sale.Version,
-        sale.JoinChallengeBits, sale.JoinChallengeBits > 0 ? new JoinChallengeView(sale.JoinChallengeBits, Sales.JoinChallenge.Input, Sales.JoinChallenge.Submit) : null);
+        sale.JoinChallengeBits, sale.JoinChallengeBits > 0 ? new JoinChallengeView(sale.JoinChallengeBits, Sales.JoinChallenge.Input, Sales.JoinChallenge.Submit) : null,
+        sale.PrequeueSeconds, sale.FairnessSeedHash is { } hash ? new FairnessView(hash) : null);
 }
+
+/// <summary>The commitment of a pre-queue sale's draw: the SHA-256 (hex) of the seed it will be drawn with.</summary>
+public sealed record FairnessView(string SeedHash);
 
 /// <summary>What a client needs to solve a sale's join challenge (null on the sale when it has none).</summary>
 public sealed record JoinChallengeView(int Bits, string Input, string Submit);
@@ -85,6 +92,13 @@ public static class SaleLimits
         // Down to 1 s so drills and tests can watch a turn lapse; the admin page suggests at least 10 s.
         errors.Check(window is null or (>= 1 and <= 3_600), "admissionWindowSeconds", "The admission window must be 1 to 3600 seconds.");
     }
+
+    /// <summary>A pre-queue opens at most a day before the start.</summary>
+    public const int MaxPrequeueSeconds = 86_400;
+
+    public static void CheckPrequeue(ValidationErrors errors, int? seconds, bool? waitingRoom) =>
+        errors.Check(seconds is null or 0 || (seconds is > 0 and <= MaxPrequeueSeconds && waitingRoom == true), "prequeueSeconds",
+            $"The pre-queue must be 0 (off) to {MaxPrequeueSeconds} seconds, on a sale with a waiting room.");
 
     public static void CheckJoinChallenge(ValidationErrors errors, int? bits) =>
         errors.Check(bits is null or (>= 0 and <= JoinChallenge.MaxBits), "joinChallengeBits",

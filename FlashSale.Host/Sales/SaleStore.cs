@@ -11,7 +11,8 @@ public sealed class SaleStore(NpgsqlDataSource db)
         """
         select s.id, s.product_id, p.name as product_name, s.sale_price, p.base_price, s.total_stock, s.per_user_limit,
                s.starts_at, s.ends_at, s.payment_window_seconds, s.waiting_room, s.admission_rate_per_second,
-               s.admission_window_seconds, s.created_at, s.updated_at, s.version, s.join_challenge_bits
+               s.admission_window_seconds, s.created_at, s.updated_at, s.version, s.join_challenge_bits,
+               s.prequeue_seconds, s.fairness_seed_hash
         from flash_sales s join products p on p.id = s.product_id
         """;
 
@@ -50,20 +51,24 @@ public sealed class SaleStore(NpgsqlDataSource db)
     }
 
     /// <summary>Inserts the sale and its 'sale_created' ledger row in one transaction.</summary>
-    public async Task InsertAsync(Sale sale, CancellationToken cancellationToken)
+    /// <remarks><paramref name="fairnessSeed"/> is a pre-queue sale's draw seed: kept secret until the draw.</remarks>
+    public async Task InsertAsync(Sale sale, CancellationToken cancellationToken, string? fairnessSeed = null)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var parameters = new DynamicParameters(sale);
+        parameters.Add("fairnessSeed", fairnessSeed);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             insert into flash_sales (id, product_id, sale_price, total_stock, per_user_limit, starts_at, ends_at, payment_window_seconds,
                                      waiting_room, admission_rate_per_second, admission_window_seconds, created_at, updated_at,
-                                     join_challenge_bits)
+                                     join_challenge_bits, prequeue_seconds, fairness_seed, fairness_seed_hash)
             values (@Id, @ProductId, @SalePrice, @TotalStock, @PerUserLimit, @StartsAt, @EndsAt, @PaymentWindowSeconds,
-                    @WaitingRoom, @AdmissionRatePerSecond, @AdmissionWindowSeconds, @CreatedAt, @UpdatedAt, @JoinChallengeBits);
+                    @WaitingRoom, @AdmissionRatePerSecond, @AdmissionWindowSeconds, @CreatedAt, @UpdatedAt, @JoinChallengeBits,
+                    @PrequeueSeconds, @fairnessSeed, @FairnessSeedHash);
             insert into inventory_ledger (flash_sale_id, order_id, movement, quantity, created_at)
             values (@Id, null, 'sale_created', @TotalStock, @CreatedAt);
-            """, sale, transaction, cancellationToken: cancellationToken));
+            """, parameters, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
     }
 
@@ -93,7 +98,8 @@ public sealed class SaleStore(NpgsqlDataSource db)
             )
             select s.id, s.product_id, p.name as product_name, s.sale_price, p.base_price, s.total_stock, s.per_user_limit,
                    s.starts_at, s.ends_at, s.payment_window_seconds, s.waiting_room, s.admission_rate_per_second,
-                   s.admission_window_seconds, s.created_at, s.updated_at, s.version, s.join_challenge_bits
+                   s.admission_window_seconds, s.created_at, s.updated_at, s.version, s.join_challenge_bits,
+               s.prequeue_seconds, s.fairness_seed_hash
             from s join products p on p.id = s.product_id
             """,
             new { id, change.SalePrice, EndsAt = change.EndsAt?.UtcDateTime, change.PaymentWindowSeconds, change.WaitingRoom,

@@ -88,6 +88,7 @@ public static class SalesEndpoints
         SaleLimits.CheckPaymentWindow(errors, request.PaymentWindowSeconds);
         SaleLimits.CheckAdmission(errors, request.AdmissionRatePerSecond, request.AdmissionWindowSeconds);
         SaleLimits.CheckJoinChallenge(errors, request.JoinChallengeBits);
+        SaleLimits.CheckPrequeue(errors, request.PrequeueSeconds, request.WaitingRoom);
         SaleLimits.CheckOrderTotal(errors, request.SalePrice, request.PerUserLimit);
         Product? product = null;
         if (errors.IsValid)
@@ -108,7 +109,14 @@ public static class SalesEndpoints
             request.PaymentWindowSeconds ?? SaleLimits.DefaultPaymentWindowSeconds, request.WaitingRoom ?? false,
             request.AdmissionRatePerSecond ?? SaleLimits.DefaultAdmissionRatePerSecond,
             request.AdmissionWindowSeconds ?? SaleLimits.DefaultAdmissionWindowSeconds, now, now, JoinChallengeBits: request.JoinChallengeBits ?? 0);
-        await store.InsertAsync(sale, cancellationToken);
+        string? seed = null;
+        if (request.PrequeueSeconds is > 0 and var prequeue)
+        {
+            // The draw's seed is fixed now and only its hash is published: nobody, the operator included, can pick it later.
+            (seed, var hash) = FairDraw.NewSeed();
+            sale = sale with { PrequeueSeconds = prequeue, FairnessSeedHash = hash };
+        }
+        await store.InsertAsync(sale, cancellationToken, seed);
         await changes.CreatedAsync(sale, cancellationToken);
         return TypedResults.Created($"/api/v1/flash-sales/{sale.Id}", SaleResponse.From(sale, await stock.RemainingAsync(sale, cancellationToken), now));
     }

@@ -17,6 +17,7 @@ namespace FlashSale.Host.WaitingRoom;
 /// live admissions per unit left. Absent shoppers are skipped (see <see cref="WaitingRoomOptions.PresenceTimeoutSeconds"/>).
 /// A step that admitted someone or found someone away raises the sale's queue signal so the new figures go out as
 /// one frame.
+/// <para>A pre-queue sale is drawn (<see cref="PrequeueDraw"/>) by the same host, before its first step past the start.</para>
 /// <para>Each step that moved the line is journaled (<see cref="PostgresLineJournal.RecordStepAsync"/>: its admissions,
 /// abandoned places and "admitted through") so a rebuild after a Redis data loss keeps the same admissions. A step
 /// whose write failed is written again, in order, before the next one; one fenced off by a rebuild is dropped (the
@@ -26,6 +27,7 @@ namespace FlashSale.Host.WaitingRoom;
 public sealed partial class AdmissionLoop(
     RedisWaitingRoom room,
     PostgresLineJournal journal,
+    PrequeueDraw draw,
     WaitingRoomCatalog catalog,
     SaleSignals signals,
     IOptions<WaitingRoomOptions> options,
@@ -64,6 +66,10 @@ public sealed partial class AdmissionLoop(
                         || (_notMineUntil.TryGetValue(sale.SaleId, out var until) && nowMs < until))
                     {
                         continue;
+                    }
+                    if (sale.PrequeueSeconds > 0 && await draw.TryDrawAsync(sale, _owner, stoppingToken))
+                    {
+                        signals.Mark(sale.SaleId, SaleSignals.Queue);
                     }
                     var step = await room.AdmitAsync(sale.SaleId, _owner, nowMs, new AdmissionPolicy(sale.RatePerSecond,
                         sale.WindowSeconds * 1000L, settings.AdmittedPerRemainingUnit, settings.LeaseMilliseconds, settings.MaxAdmissionsPerStep,

@@ -15,7 +15,9 @@ namespace FlashSale.Host.WaitingRoom;
 /// <see cref="EtaSeconds"/> is the position at the sale's rate, counted from the opening for an upcoming sale;
 /// <see cref="AdmittedUntil"/> is when an admitted shopper's window to buy ends. <see cref="PollAfterMs"/> is null
 /// when the shopper follows the sale on a socket of this host: its queue frames carry the line, so it should not poll
-/// (only if the socket closes); otherwise it is when to ask again.
+/// (only if the socket closes); otherwise it is when to ask again. <see cref="Prequeue"/> is true while the shopper is
+/// an entrant of a pre-queue waiting for its draw (ticket 0; <see cref="Entrants"/> so far; <see cref="EtaSeconds"/> until
+/// the draw); <see cref="DrawReceipt"/> is a drawn shopper's receipt.
 /// </summary>
 public sealed record QueueResponse(
     long Ticket,
@@ -26,7 +28,16 @@ public sealed record QueueResponse(
     int EtaSeconds,
     int? PollAfterMs,
     int RatePerSecond,
-    int AdmissionWindowSeconds);
+    int AdmissionWindowSeconds,
+    bool Prequeue = false,
+    long? Entrants = null,
+    DrawReceipt? DrawReceipt = null);
+
+/// <summary>
+/// A drawn shopper's proof: <see cref="Index"/> is the shopper's position in the sorted entrant list whose SHA-256 is
+/// <see cref="ListDigest"/>; with the seed published at <see cref="Verify"/> anyone recomputes which ticket that index drew.
+/// </summary>
+public sealed record DrawReceipt(int Index, long Ticket, int Entrants, string ListDigest, string Verify);
 
 /// <summary>The optional body of a join: the proof of work when the sale asks for one (<see cref="JoinChallenge"/>).</summary>
 public sealed record JoinRequest(ulong? Nonce);
@@ -34,6 +45,7 @@ public sealed record JoinRequest(ulong? Nonce);
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(QueueResponse))]
 [JsonSerializable(typeof(JoinRequest))]
+[JsonSerializable(typeof(FairnessResponse))]
 internal sealed partial class WaitingRoomJsonContext : JsonSerializerContext;
 
 /// <summary>The stable problem types of the waiting room.</summary>
@@ -50,6 +62,15 @@ public static class WaitingRoomProblems
     /// <summary>400 from a join: the sale asks for a proof of work and the request's nonce does not solve it.</summary>
     public const string ChallengeFailed = Base + "challenge-failed";
 
+    /// <summary>409 from a join: the sale's pre-queue has not opened yet (it opens prequeueSeconds before the start).</summary>
+    public const string PrequeueNotOpen = Base + "prequeue-not-open";
+
+    /// <summary>409 from GET …/fairness: the sale has no pre-queue, so there is no draw.</summary>
+    public const string NoPrequeue = Base + "no-prequeue";
+
+    /// <summary>409 from GET …/fairness: the draw has not happened yet (the seed stays secret until it has).</summary>
+    public const string DrawNotDone = Base + "draw-not-done";
+
     /// <summary>501: this host runs without Redis (single-node mode), where the waiting room is not offered.</summary>
     public const string WaitingRoomUnavailable = Base + "waiting-room-unavailable";
 }
@@ -59,7 +80,7 @@ public static class WaitingRoomProblems
 /// waiting room, and its absence is how an endpoint knows.
 /// </summary>
 public sealed record LineServices(SaleDefinitions Definitions, WaitingRoomCatalog Catalog, IStockAuthority Authority, ILineFollowers Followers,
-    IOptions<WaitingRoomOptions> Options, TimeProvider Clock, [FromServices] LineDesk? Desk = null);
+    IOptions<WaitingRoomOptions> Options, TimeProvider Clock, [FromServices] LineDesk? Desk = null, [FromServices] PrequeueDraw? Draw = null);
 
 public static class QueueEndpoints
 {
@@ -113,6 +134,11 @@ public static class QueueEndpoints
                 nonce is null ? "This sale's line asks for a proof of work." : "The nonce does not solve this sale's join challenge.",
                 $"Send {{\"nonce\": N}} where the SHA-256 of the sale's joinChallenge input starts with {bits} zero bits. Nothing changed.");
         }
+        if (join && settings is { PrequeueSeconds: > 0 and var prequeue } && now < sale.StartsAt.ToUnixTimeMilliseconds() - (prequeue * 1000L))
+        {
+            return Problems.Conflict(WaitingRoomProblems.PrequeueNotOpen, "The pre-queue has not opened yet.",
+                $"It opens {prequeue} s before the sale starts, at {sale.StartsAt.AddSeconds(-prequeue):O}. Nothing changed.");
+        }
         QueuePlace place;
         try
         {
@@ -147,6 +173,8 @@ public static class QueueEndpoints
         {
             case QueueOutcome.InLine:
                 break;
+            case QueueOutcome.Entrant:
+                return TypedResults.Ok(Entrant(id, userId, place, settings, sale.StartsAt, now, services));
             case QueueOutcome.NotInLine:
                 return Problems.Of(StatusCodes.Status404NotFound, WaitingRoomProblems.NotInLine, "You are not in this sale's line.",
                     "Join the line (POST …/queue). A place whose turn passed, or that was used to buy the limit, is gone.");
@@ -169,9 +197,30 @@ public static class QueueEndpoints
         var most = (int)Math.Clamp(services.Options.Value.PresenceTimeoutSeconds * 1000 / 3, 100, 10_000);
         int? pollAfter = services.Followers.IsFollowing(id, userId) ? null
             : place.Admitted ? Math.Min(5_000, most) : (int)Math.Clamp(eta * 250L, Math.Min(1_000, most), most);
+        DrawReceipt? receipt = null;
+        if (settings is { PrequeueSeconds: > 0 } && services.Draw is { } draw && await draw.FindAsync(id, cancellationToken) is { } drawn
+            && drawn.IndexOf(place.Ticket) is { } index)
+        {
+            receipt = new DrawReceipt(index, place.Ticket, drawn.Entrants, drawn.ListDigest, $"/api/v1/flash-sales/{id}/fairness");
+        }
         return TypedResults.Ok(new QueueResponse(place.Ticket, position, place.AdmittedThrough, place.Admitted,
             place.Admitted ? DateTimeOffset.FromUnixTimeMilliseconds(place.AdmittedUntilUnixMs).UtcDateTime : null,
-            eta, pollAfter, rate, settings?.WindowSeconds ?? SaleLimits.DefaultAdmissionWindowSeconds));
+            eta, pollAfter, rate, settings?.WindowSeconds ?? SaleLimits.DefaultAdmissionWindowSeconds, DrawReceipt: receipt));
+    }
+
+    /// <summary>
+    /// A pre-queue entrant's answer: no ticket before the draw; <c>etaSeconds</c> counts to the start (the draw). A shopper
+    /// without a socket here polls at least three times per presence timeout, so the draw finds it present.
+    /// </summary>
+    private static QueueResponse Entrant(Guid id, Guid userId, QueuePlace place, WaitingRoomSale? settings, DateTimeOffset startsAt, long now,
+        LineServices services)
+    {
+        var untilDraw = Math.Max(0, startsAt.ToUnixTimeMilliseconds() - now);
+        var most = (int)Math.Clamp(services.Options.Value.PresenceTimeoutSeconds * 1000 / 3, 100, 10_000);
+        int? pollAfter = services.Followers.IsFollowing(id, userId) ? null : (int)Math.Clamp(untilDraw, Math.Min(1_000, most), most);
+        return new QueueResponse(0, 0, 0, false, null, (int)Math.Min(int.MaxValue, (untilDraw + 999) / 1000), pollAfter,
+            Math.Max(1, settings?.RatePerSecond ?? SaleLimits.DefaultAdmissionRatePerSecond),
+            settings?.WindowSeconds ?? SaleLimits.DefaultAdmissionWindowSeconds, Prequeue: true, Entrants: place.Position);
     }
 
     private static ProblemHttpResult NoWaitingRoom() =>

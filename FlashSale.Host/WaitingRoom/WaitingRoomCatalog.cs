@@ -6,7 +6,8 @@ using Npgsql;
 namespace FlashSale.Host.WaitingRoom;
 
 /// <summary>The admission settings of one sale that uses a waiting room, and the proof of work its joins need.</summary>
-public sealed record WaitingRoomSale(Guid SaleId, int RatePerSecond, int WindowSeconds, DateTime StartsAt, DateTime EndsAt, int JoinChallengeBits = 0);
+public sealed record WaitingRoomSale(Guid SaleId, int RatePerSecond, int WindowSeconds, DateTime StartsAt, DateTime EndsAt, int JoinChallengeBits = 0,
+    int PrequeueSeconds = 0);
 
 /// <summary>
 /// The sales that use a waiting room and have not ended (long ago), with their rate and window: what the admission
@@ -44,7 +45,7 @@ public sealed class WaitingRoomCatalog(NpgsqlDataSource db, TimeProvider clock)
         if (sale.WaitingRoom)
         {
             _sales[sale.Id] = new WaitingRoomSale(sale.Id, sale.AdmissionRatePerSecond, sale.AdmissionWindowSeconds, sale.StartsAt, sale.EndsAt,
-                sale.JoinChallengeBits);
+                sale.JoinChallengeBits, sale.PrequeueSeconds);
         }
         else
         {
@@ -64,5 +65,5 @@ public sealed class WaitingRoomCatalog(NpgsqlDataSource db, TimeProvider clock)
 
     private const string Select =
         "select id as sale_id, admission_rate_per_second as rate_per_second, admission_window_seconds as window_seconds, starts_at, ends_at, " +
-        "join_challenge_bits from flash_sales";
+        "join_challenge_bits, prequeue_seconds from flash_sales";
 }

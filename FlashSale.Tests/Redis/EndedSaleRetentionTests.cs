@@ -95,6 +95,7 @@ public sealed class EndedSaleRetentionTests(RedisConnection redis, TestDatabase 
         await redis.Database.SortedSetAddAsync(keys.Seen, RedisSaleKeys.Member(kept.Request.UserId), 1);
         await redis.Database.SortedSetAddAsync(keys.Absent, RedisSaleKeys.Member(kept.Request.UserId), 1);
         await redis.Database.SortedSetAddAsync(keys.Back, RedisSaleKeys.Member(kept.Request.UserId), 1);
+        await redis.Database.SetAddAsync(keys.Entrants, RedisSaleKeys.Member(kept.Request.UserId));
         Assert.Equal(RedisSaleKeys.For(sale.SaleId).All.Count, (await ExistingKeysAsync(sale.SaleId)).Count);
 
         time.SetUtcNow(sale.EndsAt + Retention);

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Dapper;
 using FlashSale.Engine.Redis;
 using FlashSale.Tests.Faults;
+using FlashSale.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
@@ -102,6 +103,54 @@ public sealed class LineRedisLossTests(PrivateRedisLineApp rig) : IClassFixture<
             Assert.Equal(HttpStatusCode.Created, bought.StatusCode);
         }
         Assert.Equal(31, (await client.JoinOkAsync(sale, shoppers[30].AccessToken)).Ticket);
+    }
+
+    [Fact]
+    public async Task Redis_FLUSHALL_before_and_after_a_pre_queue_draw_keeps_the_entrants_and_the_drawn_tickets()
+    {
+        var startsAt = DateTimeOffset.UtcNow.AddMinutes(10);
+        var (sale, _) = await PrequeueDrawTests.CreatePrequeueSaleAsync(App, startsAt, prequeueSeconds: 3_600);
+        var shoppers = await App.BulkShoppersAsync(40);
+        using var client = App.Anonymous();
+        foreach (var shopper in shoppers)
+        {
+            Assert.True((await PrequeueDrawTests.JoinAsync(client, sale, shopper.AccessToken)).Prequeue);
+        }
+
+        await rig.Redis.FlushAllAsync();
+        using (var me = await client.PlaceAsync(sale, shoppers[0].AccessToken))
+        {
+            var entry = (await me.Content.ReadFromJsonAsync<PrequeueBody>())!;
+            Assert.True(entry.Prequeue);
+            Assert.Equal(40, entry.Entrants);
+        }
+
+        Assert.True(await PrequeueDrawTests.DrawAsync(App, sale, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(startsAt)));
+        var before = await TicketsAsync(client, sale, shoppers);
+        Assert.Equal(Enumerable.Range(1, 40).Select(t => (long)t), before.Values.Order());
+        var late = await App.BulkShoppersAsync(1);
+        Assert.Equal(41, (await client.JoinOkAsync(sale, late[0].AccessToken)).Ticket);
+
+        await rig.Redis.FlushAllAsync();
+        Assert.Equal(before, await TicketsAsync(client, sale, shoppers));
+        using (var me = await client.PlaceAsync(sale, late[0].AccessToken))
+        {
+            Assert.Equal(41, (await me.Content.ReadFromJsonAsync<QueueBody>())!.Ticket);
+        }
+    }
+
+    private static async Task<Dictionary<Guid, long>> TicketsAsync(HttpClient client, Guid sale, IEnumerable<BulkShopper> shoppers)
+    {
+        var tickets = new Dictionary<Guid, long>();
+        foreach (var shopper in shoppers)
+        {
+            using var me = await client.PlaceAsync(sale, shopper.AccessToken);
+            var place = (await me.Content.ReadFromJsonAsync<PrequeueBody>())!;
+            Assert.False(place.Prequeue);
+            Assert.NotNull(place.DrawReceipt);
+            tickets[shopper.Id] = place.Ticket;
+        }
+        return tickets;
     }
 
     private static async Task<LineState> ReadAsync(IDatabase redis, Guid sale)

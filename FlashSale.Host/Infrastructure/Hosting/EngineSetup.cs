@@ -65,6 +65,7 @@ public static class EngineSetup
         services.AddSingleton(sp => new LineDesk(sp.GetRequiredService<RedisWaitingRoom>(), sp.GetRequiredService<PostgresLineJournal>(),
             sp.GetRequiredService<IOptions<WaitingRoomOptions>>()));
         services.AddSingleton<ISaleSnapshots>(sp => new RedisSaleSnapshots(sp.GetRequiredService<RedisWaitingRoom>()));
+        services.AddSingleton<PrequeueDraw>();
         services.AddSingleton<AdmissionLoop>();
         services.AddHostedService(sp => sp.GetRequiredService<AdmissionLoop>());
         services.AddSingleton<LinePresence>();

@@ -143,6 +143,7 @@ public static class HostSetup
         app.MapOrders();
         app.MapWaitingRoom();
         app.MapLineControl();
+        app.MapFairness();
         app.MapRealtime();
         app.MapNotifications();
         app.MapLoadTesting();
