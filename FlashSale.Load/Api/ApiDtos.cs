@@ -29,7 +29,8 @@ internal sealed record CreateSaleRequest(
     int? PaymentWindowSeconds,
     bool? WaitingRoom,
     int? AdmissionRatePerSecond,
-    int? AdmissionWindowSeconds);
+    int? AdmissionWindowSeconds,
+    int? JoinChallengeBits = null);
 
 /// <summary>PATCH body of a sale: only the fields set are sent (the context ignores nulls when writing).</summary>
 internal sealed record UpdateSaleRequest(bool? WaitingRoom);
@@ -46,7 +47,22 @@ internal sealed record SaleDto(
     DateTimeOffset StartsAt,
     DateTimeOffset EndsAt,
     string? Status,
-    bool? WaitingRoom);
+    bool? WaitingRoom,
+    int? JoinChallengeBits = null);
+
+/// <summary>A join's body when the sale asks for a proof of work (<see cref="JoinProof"/>).</summary>
+internal sealed record JoinRequest(ulong Nonce);
+
+/// <summary>The host's <c>GET …/queue/stats</c> (admin), as far as the rush's report quotes it.</summary>
+internal sealed record LineStatsDto(
+    long Issued,
+    long AdmittedThrough,
+    long Present,
+    long Absent,
+    long Abandoned,
+    long Returning,
+    long AdmittedTotal,
+    long EtaLastTicketSeconds);
 
 internal sealed record PurchaseRequest(Guid FlashSaleId, int Quantity);
 

@@ -19,6 +19,8 @@ namespace FlashSale.Load.Api;
 [JsonSerializable(typeof(PayRequest))]
 [JsonSerializable(typeof(SaleAuditDto))]
 [JsonSerializable(typeof(QueueStatusDto))]
+[JsonSerializable(typeof(JoinRequest))]
+[JsonSerializable(typeof(LineStatsDto))]
 [JsonSerializable(typeof(ProblemDto))]
 [JsonSerializable(typeof(WsFrame))]
 [JsonSerializable(typeof(SubscribeFrame))]

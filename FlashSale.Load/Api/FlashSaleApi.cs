@@ -54,8 +54,13 @@ internal sealed class FlashSaleApi(HttpClient http)
     public Task<ApiResult<SaleAuditDto>> GetAuditAsync(string adminToken, Guid saleId, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, $"/api/v1/flash-sales/{saleId}/audit", adminToken, null, Json.SaleAuditDto, null, ct);
 
-    public Task<ApiResult<QueueStatusDto>> JoinQueueAsync(string token, Guid saleId, CancellationToken ct) =>
-        SendAsync(HttpMethod.Post, $"/api/v1/flash-sales/{saleId}/queue", token, null, Json.QueueStatusDto, null, ct);
+    /// <summary>Joins the sale's line; <paramref name="nonce"/> is the proof of work when the sale asks for one.</summary>
+    public Task<ApiResult<QueueStatusDto>> JoinQueueAsync(string token, Guid saleId, ulong? nonce, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"/api/v1/flash-sales/{saleId}/queue", token,
+            nonce is { } n ? JsonContent.Create(new JoinRequest(n), Json.JoinRequest) : null, Json.QueueStatusDto, null, ct);
+
+    public Task<ApiResult<LineStatsDto>> LineStatsAsync(string adminToken, Guid saleId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"/api/v1/flash-sales/{saleId}/queue/stats", adminToken, null, Json.LineStatsDto, null, ct);
 
     public Task<ApiResult<QueueStatusDto>> QueueStatusAsync(string token, Guid saleId, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, $"/api/v1/flash-sales/{saleId}/queue/me", token, null, Json.QueueStatusDto, null, ct);

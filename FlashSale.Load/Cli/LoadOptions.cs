@@ -115,6 +115,15 @@ internal sealed record LoadOptions
 
     public TimeSpan AbandonWithin { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// flash-rush: share of the shoppers who join and at once close their page (socket closed, no polling) and never
+    /// come back: the host should find them absent and skip their places, and the ETA should fall accordingly.
+    /// </summary>
+    public double AbsentFraction { get; init; }
+
+    /// <summary>flash-rush: the created sale asks each join for a proof of work of this many bits (null = none sent).</summary>
+    public int? ChallengeBits { get; init; }
+
     /// <summary>flash-rush: share of the shoppers who poll and reload as fast as allowed while in line.</summary>
     public double RefresherFraction { get; init; }
 
@@ -128,6 +137,9 @@ internal sealed record LoadOptions
     public Uri? Otlp { get; init; }
 
     public bool IsOpenModel => Rate is > 0;
+
+    /// <summary>flash-rush: the run asked for shoppers besides those who wait their turn (see Scenarios/RushCrowd).</summary>
+    public bool HasCrowd => AbandonFraction > 0 || AbsentFraction > 0 || RefresherFraction > 0 || Watchers > 0 || Bots > 0;
 
     /// <summary>This process coordinates workers instead of sending load itself.</summary>
     public bool IsCoordinator => Processes > 1 || RemoteWorkers > 0;

@@ -49,6 +49,8 @@ internal static class OptionsBinder
             if (at >= 0) options = options with { AbandonWithin = ValueParsers.Duration("abandon", abandon[(at + 1)..]) };
         }
 
+        if (t.Value("absent") is { } absent) options = options with { AbsentFraction = ValueParsers.Fraction("absent", absent) };
+        if (t.Value("challenge-bits") is { } bits) options = options with { ChallengeBits = ValueParsers.Count("challenge-bits", bits, 0, 28) };
         if (t.Value("refreshers") is { } refreshers) options = options with { RefresherFraction = ValueParsers.Fraction("refreshers", refreshers) };
         if (t.Value("watchers") is { } watchers) options = options with { Watchers = ValueParsers.Count("watchers", watchers, 0, 100_000) };
         if (t.Value("bots") is { } bots) options = options with { Bots = ValueParsers.Count("bots", bots, 0, 10_000) };
@@ -84,15 +86,19 @@ internal static class OptionsBinder
             options = options with { Users = shape.Users };
         }
 
-        var crowd = options.AbandonFraction > 0 || options.RefresherFraction > 0 || options.Watchers > 0 || options.Bots > 0;
-        if (crowd && (options.Scenario != "flash-rush" || options.IsOpenModel))
+        if (options.HasCrowd && (options.Scenario != "flash-rush" || options.IsOpenModel))
         {
-            throw new UsageException("--abandon, --refreshers, --watchers and --bots shape a flash-rush of --users shoppers (closed model)");
+            throw new UsageException("--abandon, --absent, --refreshers, --watchers and --bots shape a flash-rush of --users shoppers (closed model)");
         }
 
-        if (options.AbandonFraction + options.RefresherFraction > 1)
+        if (options.AbandonFraction + options.AbsentFraction + options.RefresherFraction > 1)
         {
-            throw new UsageException("--abandon and --refreshers together cannot exceed 100% of the shoppers");
+            throw new UsageException("--abandon, --absent and --refreshers together cannot exceed 100% of the shoppers");
+        }
+
+        if (options.ChallengeBits is > 0 && (options.Scenario != "flash-rush" || options.SaleId is not null || options.WaitingRoom == false))
+        {
+            throw new UsageException("--challenge-bits sets the join challenge of the sale a flash-rush creates with its line (without --sale; an existing sale's challenge is read from it)");
         }
 
         if (options.IsCoordinator && options.Redis is null)
@@ -160,9 +166,10 @@ internal static class OptionsBinder
             d["arrival"] = arrivalShape.ToString();
         }
 
-        if (o.AbandonFraction > 0 || o.RefresherFraction > 0 || o.Watchers > 0 || o.Bots > 0)
+        if (o.HasCrowd)
         {
             d["abandon"] = I($"{o.AbandonFraction * 100}% within {o.AbandonWithin.TotalSeconds}s");
+            d["absent"] = I($"{o.AbsentFraction * 100}%");
             d["refreshers"] = I($"{o.RefresherFraction * 100}%");
             d["watchers"] = I($"{o.Watchers}");
             d["bots"] = I($"{o.Bots}");
@@ -197,6 +204,10 @@ internal static class OptionsBinder
             d["quantity"] = I($"{o.Quantity}");
             d["audit"] = o.Audit ? (o.AuditSample is { } n ? I($"sample of {n} orders") : "all orders") : "off";
             d["waitingRoom"] = o.WaitingRoom switch { true => "on", false => "off", null => "scenario default" };
+            if (o.ChallengeBits is { } bits)
+            {
+                d["challengeBits"] = I($"{bits}");
+            }
         }
 
         return d;

@@ -37,6 +37,8 @@ internal sealed class FlashRushScenario : IScenario
     private StepStats? _pay;
     private StepStats? _admittedToAnswer;
     private StepStats? _soldOutTold;
+    private StepStats? _etaQuoted;
+    private JoinChallengeSolver? _challenge;
     private long _lastUnitAt;
     private HostProbe? _host;
     private RushCrowd? _crowd;
@@ -79,6 +81,9 @@ internal sealed class FlashRushScenario : IScenario
         _admittedToAnswer = context.Stats.Step("admitted-to-answer", isRequest: false);
         _soldOutTold = context.Stats.Step("sold-out-told", isRequest: false);
         _feed = new SaleFeed(_sale.Id, context.Stats.Step("event-lag", isRequest: false));
+        _challenge = new JoinChallengeSolver(context, _sale);
+        // With absent shoppers the ETA a join quotes is worth comparing with the admission-wait it came true as.
+        _etaQuoted = o.AbsentFraction > 0 ? context.Stats.Step("eta-quoted", isRequest: false) : null;
         if (_sale.WaitingRoom == false)
         {
             _queueOn = false;
@@ -86,7 +91,7 @@ internal sealed class FlashRushScenario : IScenario
         }
 
         await ProbeWebSocketAsync(ct);
-        _crowd = RushCrowd.Create(context, _sale, _feed);
+        _crowd = RushCrowd.Create(context, _sale, _feed, _challenge);
         if (o.HostPid is { } pid)
         {
             _host = HostProbe.Start(pid);
@@ -255,8 +260,9 @@ internal sealed class FlashRushScenario : IScenario
             await Task.WhenAny(socket.FirstFrame, socket.Closed, Task.Delay(TimeSpan.FromSeconds(2), context.Stopping));
         }
 
+        var nonce = await _challenge!.SolveAsync(user.Shopper!.Id, ct);
         var start = user.BeginStep();
-        var join = await context.Api.JoinQueueAsync(user.Token, _sale!.Id, ct);
+        var join = await context.Api.JoinQueueAsync(user.Token, _sale!.Id, nonce, ct);
         if (!join.IsOk && join.Status is 400 or 404 or 405 or 409)
         {
             // No line here (an older host, or a sale without a waiting room): buy directly.
@@ -278,6 +284,10 @@ internal sealed class FlashRushScenario : IScenario
 
         var gate = _feed!.Gate;
         gate.Advance(status.AdmittedThrough);
+        if (status.EtaSeconds is { } eta && !status.Admitted)
+        {
+            _etaQuoted?.RecordMicros(Outcome.Ok, (long)(eta * 1_000_000));
+        }
         start = user.BeginStep();
         if (status.Admitted)
         {
@@ -311,7 +321,7 @@ internal sealed class FlashRushScenario : IScenario
 
             if (leaving is { IsCompleted: true } && !context.Stopping.IsCancellationRequested)
             {
-                await _crowd!.LeftAsync(start, socket);
+                await _crowd!.LeftAsync(user, start, socket);
                 return null;
             }
 

@@ -9,11 +9,15 @@ namespace FlashSale.Load.Scenarios;
 
 /// <summary>
 /// The people of a real rush besides the shoppers who wait their turn, for flash-rush (<c>--abandon</c>,
-/// <c>--refreshers</c>, <c>--watchers</c>, <c>--bots</c>). Each kind records into steps of its own, so the report
+/// <c>--absent</c>, <c>--refreshers</c>, <c>--watchers</c>, <c>--bots</c>). Each kind records into steps of its own, so the report
 /// counts them apart and the shoppers' own figures stay clean:
 /// <list type="bullet">
 /// <item>abandoners leave the line after a random wait (within <c>--abandon 20%@10s</c>) and close their page:
 /// step <c>abandon</c> (time in line before leaving);</item>
+/// <item>absent shoppers join and at once close their page and stop polling, never to come back: step <c>absent</c>.
+/// The host should find them absent after its presence timeout and skip their places; the line's own figures
+/// (<c>queue/stats</c>, sampled every second while abandoners or absent shoppers are in the run) go to the notes:
+/// absent and abandoned places, tickets passed without admission, and the ETA of the last ticket;</item>
 /// <item>refreshers poll <c>queue/me</c> every 250 ms whatever the host says and reload their page (a new socket)
 /// every second while in line: steps <c>refresh-poll</c> and <c>refresh-connect</c>;</item>
 /// <item>watchers open the sale's page and never buy: <c>watch-connect</c>, their frames' lag in <c>watch-event-lag</c>;</item>
@@ -30,6 +34,8 @@ internal sealed class RushCrowd
     private static readonly TimeSpan ReloadEvery = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan BotEvery = TimeSpan.FromMilliseconds(50);
     private static readonly Outcome LeftLine = Outcome.Refused("left-line");
+    private static readonly Outcome WentAway = Outcome.Refused("went-away");
+    private static readonly TimeSpan LineSampleEvery = TimeSpan.FromSeconds(1);
 
     private readonly ScenarioContext _context;
     private readonly SaleDto _sale;
@@ -38,6 +44,11 @@ internal sealed class RushCrowd
     private readonly ConcurrentBag<SaleSocket> _sockets = [];
     private readonly ConcurrentBag<Task> _background = [];
     private readonly StepStats? _abandon;
+    private readonly StepStats? _absent;
+    private readonly JoinChallengeSolver _challenge;
+    private LineStatsDto? _lastLine;
+    private long _peakAbsent;
+    private long _peakEta;
     private readonly StepStats? _refreshPoll;
     private readonly StepStats? _refreshConnect;
     private long _lineJumps;
@@ -47,39 +58,48 @@ internal sealed class RushCrowd
         Shopper,
         Abandoner,
         Refresher,
+        Absent,
     }
 
-    private RushCrowd(ScenarioContext context, SaleDto sale, SaleFeed feed)
+    private RushCrowd(ScenarioContext context, SaleDto sale, SaleFeed feed, JoinChallengeSolver challenge)
     {
         _context = context;
         _sale = sale;
         _feed = feed;
+        _challenge = challenge;
         var o = context.Options;
-        _roles = DealRoles(o.Users, o.AbandonFraction, o.RefresherFraction, o.Seed);
+        _roles = DealRoles(o.Users, o.AbandonFraction, o.AbsentFraction, o.RefresherFraction, o.Seed);
         // Steps only for the kinds present, so a report lists no empty ones.
         _abandon = o.AbandonFraction > 0 ? context.Stats.Step("abandon") : null;
+        _absent = o.AbsentFraction > 0 ? context.Stats.Step("absent") : null;
         _refreshPoll = o.RefresherFraction > 0 ? context.Stats.Step("refresh-poll") : null;
         _refreshConnect = o.RefresherFraction > 0 ? context.Stats.Step("refresh-connect") : null;
     }
 
     /// <summary>Null when the run asked for none of the crowd, so a plain rush pays nothing for it.</summary>
-    public static RushCrowd? Create(ScenarioContext context, SaleDto sale, SaleFeed feed)
+    public static RushCrowd? Create(ScenarioContext context, SaleDto sale, SaleFeed feed, JoinChallengeSolver challenge)
     {
         var o = context.Options;
-        if (o.AbandonFraction <= 0 && o.RefresherFraction <= 0 && o.Watchers <= 0 && o.Bots <= 0)
+        if (!o.HasCrowd)
         {
             return null;
         }
 
-        var crowd = new RushCrowd(context, sale, feed);
+        var crowd = new RushCrowd(context, sale, feed, challenge);
         var abandoners = crowd._roles.Count(r => r == Role.Abandoner);
+        var absent = crowd._roles.Count(r => r == Role.Absent);
         var refreshers = crowd._roles.Count(r => r == Role.Refresher);
-        context.Notes.Add($"crowd: {abandoners} abandoners (leave within {o.AbandonWithin.TotalSeconds:0.#} s), {refreshers} refreshers, {o.Watchers} watchers, {o.Bots} bots");
+        context.Notes.Add($"crowd: {abandoners} abandoners (leave within {o.AbandonWithin.TotalSeconds:0.#} s), {absent} absent, {refreshers} refreshers, {o.Watchers} watchers, {o.Bots} bots");
 
-        // In a multi-process run the workers bring the crowd; the coordinator only set the sale up.
+        // In a multi-process run the workers bring the crowd; the coordinator only set the sale up. The line is
+        // sampled by one process only: this one, or the first worker.
         if (!o.IsCoordinator)
         {
             crowd.StartWatchersAndBots();
+            if ((o.AbandonFraction > 0 || o.AbsentFraction > 0) && sale.WaitingRoom == true && o.WorkerIndex is null or 0)
+            {
+                crowd._background.Add(crowd.SampleLineAsync());
+            }
         }
 
         return crowd;
@@ -97,6 +117,8 @@ internal sealed class RushCrowd
             case Role.Abandoner:
                 var patience = _context.Options.AbandonWithin * new Random(_context.Options.Seed ^ user.Index).NextDouble();
                 return Task.Delay(patience, _context.Stopping).ContinueWith(static _ => { }, TaskScheduler.Default);
+            case Role.Absent:
+                return Task.CompletedTask;
             case Role.Refresher:
                 _background.Add(RefreshAsync(user, admitted));
                 return null;
@@ -105,10 +127,18 @@ internal sealed class RushCrowd
         }
     }
 
-    /// <summary>An abandoner left the line: counted with how long it waited, and its page closed.</summary>
-    public async Task LeftAsync(long startTimestamp, SaleSocket? socket)
+    /// <summary>An abandoner or absent shopper left the line: counted with how long it waited, and its page closed.</summary>
+    public async Task LeftAsync(VirtualUser user, long startTimestamp, SaleSocket? socket)
     {
-        _abandon?.Record(LeftLine, startTimestamp);
+        if (user.Index < _roles.Length && _roles[user.Index] == Role.Absent)
+        {
+            _absent?.Record(WentAway, startTimestamp);
+        }
+        else
+        {
+            _abandon?.Record(LeftLine, startTimestamp);
+        }
+
         if (socket is not null)
         {
             await socket.DisposeAsync();
@@ -130,19 +160,63 @@ internal sealed class RushCrowd
         {
             _context.LineInversions = (_context.LineInversions ?? 0) + Interlocked.Read(ref _lineJumps);
         }
+
+        if (_lastLine is { } line)
+        {
+            _context.Notes.Add(
+                $"line (host's queue/stats, every {LineSampleEvery.TotalSeconds:0} s): at the end {line.Issued} tickets, admitted through {line.AdmittedThrough}, " +
+                $"{line.AdmittedTotal} admitted, {Math.Max(0, line.AdmittedThrough - line.AdmittedTotal)} passed without admission (absent skipped or abandoned), " +
+                $"{line.Present} present, {line.Absent} absent (peak {_peakAbsent}), {line.Abandoned} abandoned, {line.Returning} returning; " +
+                $"ETA of the last ticket {line.EtaLastTicketSeconds} s (peak {_peakEta} s)");
+        }
+    }
+
+    /// <summary>Reads the line's figures every second until the run stops; the last and the peaks go to the notes.</summary>
+    private async Task SampleLineAsync()
+    {
+        await Task.Yield();
+        var stopping = _context.Stopping;
+        try
+        {
+            var admin = await _context.AdminTokenAsync(stopping);
+            while (!stopping.IsCancellationRequested)
+            {
+                var stats = await _context.Api.LineStatsAsync(admin, _sale.Id, stopping);
+                if (!stats.IsOk || stats.Value is not { } line)
+                {
+                    _context.Notes.Add($"the line's figures could not be read (queue/stats answered {stats.Status} {stats.Outcome.Name})");
+                    return;
+                }
+
+                _lastLine = line;
+                _peakAbsent = Math.Max(_peakAbsent, line.Absent);
+                _peakEta = Math.Max(_peakEta, line.EtaLastTicketSeconds);
+                await Task.Delay(LineSampleEvery, stopping);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+#pragma warning disable CA1031 // The figures are a report's extra: a failure to read them is a note, never a failed run.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _context.Notes.Add($"the line's figures could not be read: {ex.Message}");
+        }
     }
 
     /// <summary>Deals the roles over the buyers: exactly round(N × fraction) of each, spread by the seed.</summary>
-    private static Role[] DealRoles(int users, double abandon, double refresh, int seed)
+    private static Role[] DealRoles(int users, double abandon, double absent, double refresh, int seed)
     {
         var roles = new Role[users];
         var order = Enumerable.Range(0, users).ToArray();
         new Random(seed).Shuffle(order);
         var abandoners = (int)Math.Round(users * abandon);
-        var refreshers = Math.Min(users - abandoners, (int)Math.Round(users * refresh));
-        for (var i = 0; i < abandoners + refreshers; i++)
+        var away = Math.Min(users - abandoners, (int)Math.Round(users * absent));
+        var refreshers = Math.Min(users - abandoners - away, (int)Math.Round(users * refresh));
+        for (var i = 0; i < abandoners + away + refreshers; i++)
         {
-            roles[order[i]] = i < abandoners ? Role.Abandoner : Role.Refresher;
+            roles[order[i]] = i < abandoners ? Role.Abandoner : i < abandoners + away ? Role.Absent : Role.Refresher;
         }
 
         return roles;
@@ -261,8 +335,10 @@ internal sealed class RushCrowd
         var shopper = _context.Shoppers[shopperIndex];
         try
         {
+            // A bot pays for its place like anyone: the proof of work is per account.
+            var nonce = await _challenge.SolveAsync(shopper.Id, stopping);
             var start = Stopwatch.GetTimestamp();
-            var joined = await _context.Api.JoinQueueAsync(shopper.AccessToken, _sale.Id, stopping);
+            var joined = await _context.Api.JoinQueueAsync(shopper.AccessToken, _sale.Id, nonce, stopping);
             join.Record(joined.Outcome, start);
             while (!stopping.IsCancellationRequested)
             {

@@ -45,7 +45,8 @@ internal static class SaleSetup
             // Only send the waiting-room fields when the run wants a line, so an older host sees the body it knows.
             waitingRoom == true ? true : null,
             waitingRoom == true ? o.AdmissionRatePerSecond : null,
-            waitingRoom == true ? o.AdmissionWindowSeconds : null);
+            waitingRoom == true ? o.AdmissionWindowSeconds : null,
+            waitingRoom == true ? o.ChallengeBits : null);
         var sale = await context.Api.CreateSaleAsync(admin, request, ct);
         if (!sale.IsOk || sale.Value is null)
         {
