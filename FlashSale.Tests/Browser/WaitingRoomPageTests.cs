@@ -47,6 +47,36 @@ public sealed class WaitingRoomPageTests
     }
 
     [Fact]
+    public async Task A_shopper_joins_the_pre_queue_sees_the_draw_and_its_verify_link_is_admitted_and_buys()
+    {
+        // The pre-queue is open (an hour before a start a few seconds away); two others entered before us.
+        var startsAt = DateTimeOffset.UtcNow.AddSeconds(8);
+        var (sale, _) = await PrequeueDrawTests.CreatePrequeueSaleAsync(_fixture.App, startsAt, prequeueSeconds: 3_600);
+        var others = await _fixture.App.BulkShoppersAsync(2);
+        using (var client = _fixture.App.Anonymous())
+        {
+            foreach (var shopper in others)
+            {
+                Assert.True((await PrequeueDrawTests.JoinAsync(client, sale, shopper.AccessToken)).Prequeue);
+            }
+        }
+        _page.SignUp("Piper", $"piper-{Guid.NewGuid():N}@example.com", "correct horse battery");
+        _page.Go($"#/sale/{sale}");
+        _page.WaitForText("live-state", t => t == "live", "the live socket", TimeSpan.FromSeconds(5));
+
+        _page.Click("join-queue");
+
+        _page.WaitForText("queue-prequeue", t => t.StartsWith("You are in the pre-queue (3 so far)", StringComparison.Ordinal), "the pre-queue");
+        // At the start the host's admission loop draws; the page learns its drawn ticket and shows where to verify it.
+        _page.WaitForText("draw-result", t => t.StartsWith("The draw gave you ticket #", StringComparison.Ordinal) && t.Contains("of 3", StringComparison.Ordinal),
+            "the draw result", TimeSpan.FromSeconds(20));
+        Assert.EndsWith($"/api/v1/flash-sales/{sale}/fairness", _page.Visible("draw-verify").GetAttribute("href"), StringComparison.Ordinal);
+        _page.WaitForText("queue-turn", t => t.StartsWith("It's your turn!", StringComparison.Ordinal), "the turn", TimeSpan.FromSeconds(10));
+        _page.Click("buy-button");
+        _page.Visible("buy-success");
+    }
+
+    [Fact]
     public async Task A_shopper_joins_a_sale_with_a_12_bit_join_challenge_through_the_page_and_buys()
     {
         var sale = await _fixture.App.CreateSaleAsync(stock: 5);

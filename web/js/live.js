@@ -56,6 +56,11 @@ function absentBefore(checkpoints, ticket) {
  */
 export function putQueue(saleId, patch, fromFrame = false) {
   const before = queues.get(saleId) || {};
+  if (fromFrame && before.prequeue) {
+    // A pre-queue entrant has no ticket to count from: the line moved, so the draw may be done; ask for our ticket.
+    if (accessToken()) request('GET', `/api/v1/flash-sales/${saleId}/queue/me`).then((q2) => putQueue(saleId, q2)).catch(() => {});
+    return;
+  }
   const q = { ...before, ...patch };
   if (!fromFrame) {
     q.resuming = q.ticket != null && !q.admitted && q.admittedThrough != null && q.ticket <= q.admittedThrough;
@@ -260,9 +265,10 @@ async function tick() {
   const t = Date.now();
   const interval = state === 'live' ? RESYNC_MS : POLL_MS;
   if (t - lastResync >= interval) { lastResync = t; resync(); }
-  if (state !== 'live' && accessToken()) {
+  if (accessToken()) {
     for (const [id, q] of queues) {
       if (!watchers.has(id) || q.ticket == null || q.admitted) continue;
+      if (state === 'live' && !q.prequeue) continue;
       const every = Math.max(250, q.pollAfterMs || POLL_MS);
       if (t - (lastQueuePoll.get(id) || 0) < every) continue;
       lastQueuePoll.set(id, t);

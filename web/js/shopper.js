@@ -276,8 +276,13 @@ function purchasePanel(scope, id, go) {
   const turn = h('p', { class: 'turn', testid: 'queue-turn', role: 'status', hidden: true });
   const queueMsg = h('p', { class: 'muted', testid: 'queue-message', role: 'status' });
   const challenge = h('p', { class: 'muted', testid: 'queue-challenge', role: 'status', hidden: true });
+  // Pre-queue: entrants wait for the fair draw at the start; a drawn shopper sees the result and where to verify it.
+  const prequeue = h('p', { class: 'position', testid: 'queue-prequeue', role: 'status', hidden: true });
+  const verify = h('a', { testid: 'draw-verify', href: `/api/v1/flash-sales/${id}/fairness`, target: '_blank', rel: 'noopener' }, 'Verify the draw');
+  const drawResult = h('p', { class: 'muted', testid: 'draw-result' });
+  const drawBox = h('div', { testid: 'draw-box', hidden: true }, drawResult, verify);
   const queueBox = h('section', { class: 'queue', testid: 'queue-panel', 'aria-label': 'Waiting room', hidden: true },
-    h('h2', {}, 'Waiting room'), queueMsg, join, challenge, ticket, position, eta, turn);
+    h('h2', {}, 'Waiting room'), queueMsg, join, challenge, prequeue, ticket, position, eta, turn, drawBox);
 
   const el = h('div', {}, queueBox, form, result);
   let busy = false;
@@ -287,7 +292,8 @@ function purchasePanel(scope, id, go) {
   const render = (s, q) => {
     const status = statusOf(s);
     const signedIn = !!currentUser();
-    const inLine = q && q.ticket != null;
+    const entrant = !!(q && q.prequeue);
+    const inLine = q && q.ticket != null && !entrant;
     const admitted = !!(q && q.admitted);
     const max = Math.max(1, Math.min(s.perUserLimit, s.remainingStock || 1));
     qty.max = String(max);
@@ -295,14 +301,25 @@ function purchasePanel(scope, id, go) {
     queueBox.hidden = !s.waitingRoom;
     if (s.waitingRoom) {
       const closed = status === 'sold_out' || status === 'ended';
-      join.hidden = !signedIn || inLine || status === 'ended' || status === 'sold_out';
+      join.hidden = !signedIn || inLine || entrant || status === 'ended' || status === 'sold_out';
       ticket.hidden = position.hidden = eta.hidden = !inLine || admitted || closed;
+      prequeue.hidden = !entrant;
+      if (entrant) {
+        setText(prequeue, `You are in the pre-queue (${q.entrants} so far). At the start, a fair draw gives everyone who joined before it a place in random order.`);
+      }
+      const receipt = q && q.drawReceipt;
+      drawBox.hidden = !receipt || closed;
+      if (receipt) {
+        setText(drawResult, `The draw gave you ticket #${receipt.ticket} of ${receipt.entrants} (your index in the sorted list: ${receipt.index}; list digest ${receipt.listDigest.slice(0, 12)}…).`);
+      }
       queueMsg.classList.toggle('closed', closed);
       if (status === 'sold_out' && inLine && !admitted) setText(queueMsg, 'Sold out for now. You keep your place: if reserved units come back, the line resumes in ticket order.');
       else if (status === 'sold_out') setText(queueMsg, 'Sold out: the line is closed, there is nothing left to wait for.');
       else if (status === 'ended') setText(queueMsg, 'This sale has ended.');
       else if (!signedIn) setText(queueMsg, 'This sale uses a waiting room: sign in to join the line.');
-      else if (!inLine) setText(queueMsg, 'Buyers are let in in the order they join. Join the line to get your place.');
+      else if (!inLine && !entrant && s.prequeueSeconds > 0 && status === 'upcoming') {
+        setText(queueMsg, `Pre-queue: join from ${Math.round(s.prequeueSeconds / 60)} min before the start; everyone who joins before the start is drawn in a fair random order (seed hash ${(s.fairness?.seedHash || '').slice(0, 12)}…).`);
+      } else if (!inLine && !entrant) setText(queueMsg, 'Buyers are let in in the order they join. Join the line to get your place.');
       else if (s.restockedAt && Date.now() - s.restockedAt < 60_000) setText(queueMsg, 'Units came back: the line goes on in ticket order, and you kept your place.');
       else setText(queueMsg, '');
       if (inLine && !admitted && !closed) {
@@ -359,7 +376,8 @@ function purchasePanel(scope, id, go) {
       challenge.hidden = true;
       announce('You joined the line.');
     } catch (e) {
-      setText(queueMsg, e.status === 404 || e.status === 405 ? 'The waiting room is not available on this server yet.' : `Could not join the line: ${e.message}`);
+      setText(queueMsg, e.status === 404 || e.status === 405 ? 'The waiting room is not available on this server yet.'
+        : e.kind === 'prequeue-not-open' ? 'The pre-queue has not opened yet: come back closer to the start.' : `Could not join the line: ${e.message}`);
     } finally {
       join.disabled = false;
     }
