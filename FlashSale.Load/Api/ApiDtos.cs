@@ -30,7 +30,8 @@ internal sealed record CreateSaleRequest(
     bool? WaitingRoom,
     int? AdmissionRatePerSecond,
     int? AdmissionWindowSeconds,
-    int? JoinChallengeBits = null);
+    int? JoinChallengeBits = null,
+    int? PrequeueSeconds = null);
 
 /// <summary>PATCH body of a sale: only the fields set are sent (the context ignores nulls when writing).</summary>
 internal sealed record UpdateSaleRequest(bool? WaitingRoom);
@@ -96,7 +97,16 @@ internal sealed record QueueStatusDto(
     long AdmittedThrough,
     bool Admitted,
     double? EtaSeconds,
-    int? PollAfterMs);
+    int? PollAfterMs,
+    bool Prequeue = false,
+    long? Entrants = null,
+    DrawReceiptDto? DrawReceipt = null);
+
+/// <summary>A drawn shopper's receipt (queue/me after a pre-queue's draw): index in the sorted entrant list, ticket.</summary>
+internal sealed record DrawReceiptDto(int Index, long Ticket, int Entrants, string ListDigest);
+
+/// <summary>The host's public <c>GET …/fairness</c> after a pre-queue's draw.</summary>
+internal sealed record FairnessDto(string Seed, string SeedHash, int Entrants, string ListDigest, DateTimeOffset DrawnAt);
 
 internal sealed record ProblemDto(string? Type, string? Title, int? Status, string? Detail);
 

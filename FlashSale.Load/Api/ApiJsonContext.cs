@@ -19,6 +19,7 @@ namespace FlashSale.Load.Api;
 [JsonSerializable(typeof(PayRequest))]
 [JsonSerializable(typeof(SaleAuditDto))]
 [JsonSerializable(typeof(QueueStatusDto))]
+[JsonSerializable(typeof(FairnessDto))]
 [JsonSerializable(typeof(JoinRequest))]
 [JsonSerializable(typeof(LineStatsDto))]
 [JsonSerializable(typeof(ProblemDto))]

@@ -62,6 +62,10 @@ internal sealed class FlashSaleApi(HttpClient http)
     public Task<ApiResult<LineStatsDto>> LineStatsAsync(string adminToken, Guid saleId, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, $"/api/v1/flash-sales/{saleId}/queue/stats", adminToken, null, Json.LineStatsDto, null, ct);
 
+    /// <summary>The public draw of a pre-queue sale (409 before the draw).</summary>
+    public Task<ApiResult<FairnessDto>> FairnessAsync(Guid saleId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"/api/v1/flash-sales/{saleId}/fairness", null, null, Json.FairnessDto, null, ct);
+
     public Task<ApiResult<QueueStatusDto>> QueueStatusAsync(string token, Guid saleId, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, $"/api/v1/flash-sales/{saleId}/queue/me", token, null, Json.QueueStatusDto, null, ct);
 

@@ -124,6 +124,12 @@ internal sealed record LoadOptions
     /// <summary>flash-rush: the created sale asks each join for a proof of work of this many bits (null = none sent).</summary>
     public int? ChallengeBits { get; init; }
 
+    /// <summary>
+    /// flash-rush: the created sale's pre-queue (seconds before the start): shoppers who arrive before the start enter
+    /// it and are drawn in a fair random order at the start; the run verifies every receipt against the published seed.
+    /// </summary>
+    public int? PrequeueSeconds { get; init; }
+
     /// <summary>flash-rush: share of the shoppers who poll and reload as fast as allowed while in line.</summary>
     public double RefresherFraction { get; init; }
 

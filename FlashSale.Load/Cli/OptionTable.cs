@@ -52,6 +52,7 @@ internal static class OptionTable
         new("arrival", true, "closed model: when the users arrive: spike:10000@1s, ramp:10000@30s, steps:10000@10s/5 (sets --users)"),
         new("abandon", true, "flash-rush: share of shoppers who leave the line after a random wait, e.g. 20% or 20%@10s (default within 10s)"),
         new("absent", true, "flash-rush: share of shoppers who join and then close their page and stop polling, e.g. 30% (the line should skip them)"),
+        new("prequeue-seconds", true, "flash-rush: the created sale's pre-queue: shoppers who join up to N s before the start are drawn fairly at it (use with --start-in)"),
         new("challenge-bits", true, "flash-rush: the created sale's join challenge, 0-28 bits of proof of work each shopper solves before joining"),
         new("refreshers", true, "flash-rush: share of shoppers who poll queue/me every 250 ms and reload their page every second while in line, e.g. 5%"),
         new("watchers", true, "flash-rush: N extra sockets that watch the sale and never buy"),

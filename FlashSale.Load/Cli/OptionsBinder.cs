@@ -50,6 +50,7 @@ internal static class OptionsBinder
         }
 
         if (t.Value("absent") is { } absent) options = options with { AbsentFraction = ValueParsers.Fraction("absent", absent) };
+        if (t.Value("prequeue-seconds") is { } prequeue) options = options with { PrequeueSeconds = ValueParsers.Count("prequeue-seconds", prequeue, 1, 86_400) };
         if (t.Value("challenge-bits") is { } bits) options = options with { ChallengeBits = ValueParsers.Count("challenge-bits", bits, 0, 28) };
         if (t.Value("refreshers") is { } refreshers) options = options with { RefresherFraction = ValueParsers.Fraction("refreshers", refreshers) };
         if (t.Value("watchers") is { } watchers) options = options with { Watchers = ValueParsers.Count("watchers", watchers, 0, 100_000) };
@@ -99,6 +100,11 @@ internal static class OptionsBinder
         if (options.ChallengeBits is > 0 && (options.Scenario != "flash-rush" || options.SaleId is not null || options.WaitingRoom == false))
         {
             throw new UsageException("--challenge-bits sets the join challenge of the sale a flash-rush creates with its line (without --sale; an existing sale's challenge is read from it)");
+        }
+
+        if (options.PrequeueSeconds is > 0 && (options.Scenario != "flash-rush" || options.SaleId is not null || options.WaitingRoom == false))
+        {
+            throw new UsageException("--prequeue-seconds sets the pre-queue of the sale a flash-rush creates with its line (without --sale)");
         }
 
         if (options.IsCoordinator && options.Redis is null)
@@ -207,6 +213,11 @@ internal static class OptionsBinder
             if (o.ChallengeBits is { } bits)
             {
                 d["challengeBits"] = I($"{bits}");
+            }
+
+            if (o.PrequeueSeconds is { } prequeue)
+            {
+                d["prequeueSeconds"] = I($"{prequeue}");
             }
         }
 

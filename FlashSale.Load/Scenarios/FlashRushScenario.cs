@@ -38,6 +38,8 @@ internal sealed class FlashRushScenario : IScenario
     private StepStats? _admittedToAnswer;
     private StepStats? _soldOutTold;
     private StepStats? _etaQuoted;
+    private StepStats? _drawWait;
+    private DrawCheck? _draw;
     private JoinChallengeSolver? _challenge;
     private long _lastUnitAt;
     private HostProbe? _host;
@@ -82,6 +84,12 @@ internal sealed class FlashRushScenario : IScenario
         _soldOutTold = context.Stats.Step("sold-out-told", isRequest: false);
         _feed = new SaleFeed(_sale.Id, context.Stats.Step("event-lag", isRequest: false));
         _challenge = new JoinChallengeSolver(context, _sale);
+        if (o.PrequeueSeconds is > 0)
+        {
+            // From the pre-queue entry to the drawn ticket (mostly the time until the start).
+            _drawWait = context.Stats.Step("draw-wait", isRequest: false);
+            _draw = new DrawCheck();
+        }
         // With absent shoppers the ETA a join quotes is worth comparing with the admission-wait it came true as.
         _etaQuoted = o.AbsentFraction > 0 ? context.Stats.Step("eta-quoted", isRequest: false) : null;
         if (_sale.WaitingRoom == false)
@@ -282,6 +290,44 @@ internal sealed class FlashRushScenario : IScenario
             return null;
         }
 
+        if (status.Prequeue)
+        {
+            _draw?.Entered();
+            start = user.BeginStep();
+            while (status.Prequeue)
+            {
+                // An entrant has no ticket to follow until the draw at the start: ask when told (or every second).
+                try
+                {
+                    await Task.Delay(PollInterval(status.PollAfterMs), context.Stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    _drawWait?.Record(RunEnded, start);
+                    return null;
+                }
+
+                var asked = user.BeginStep();
+                var again = await context.Api.QueueStatusAsync(user.Token, _sale!.Id, ct);
+                _poll!.Record(again.Outcome, asked);
+                if (again.IsOk && again.Value is { } next)
+                {
+                    status = next;
+                }
+            }
+
+            _drawWait?.Record(Outcome.Ok, start);
+        }
+        else
+        {
+            _draw?.Late();
+        }
+
+        if (status.DrawReceipt is { } receipt)
+        {
+            _draw?.Drawn(receipt);
+        }
+
         var gate = _feed!.Gate;
         gate.Advance(status.AdmittedThrough);
         if (status.EtaSeconds is { } eta && !status.Admitted)
@@ -385,6 +431,11 @@ internal sealed class FlashRushScenario : IScenario
 
     public async Task CleanupAsync(CancellationToken ct)
     {
+        if (_draw is not null && _sale is not null)
+        {
+            _context!.Notes.Add(await _draw.ReportAsync(_context.Api, _sale, ct));
+        }
+
         if (_crowd is not null)
         {
             await _crowd.StopAsync();

@@ -46,7 +46,8 @@ internal static class SaleSetup
             waitingRoom == true ? true : null,
             waitingRoom == true ? o.AdmissionRatePerSecond : null,
             waitingRoom == true ? o.AdmissionWindowSeconds : null,
-            waitingRoom == true ? o.ChallengeBits : null);
+            waitingRoom == true ? o.ChallengeBits : null,
+            waitingRoom == true ? o.PrequeueSeconds : null);
         var sale = await context.Api.CreateSaleAsync(admin, request, ct);
         if (!sale.IsOk || sale.Value is null)
         {
