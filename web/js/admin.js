@@ -118,7 +118,9 @@ function saleForm(productSelect, onCreated) {
         field('Admissions per second', { name: 'admissionRatePerSecond', type: 'number', min: 1, value: 50, testid: 'sale-admission-rate' }),
         field('Time to buy once admitted (s)', { name: 'admissionWindowSeconds', type: 'number', min: 10, max: 3600, value: 120, testid: 'sale-admission-window' })),
       field('Join challenge (bits of proof of work, 0 = off)', { name: 'joinChallengeBits', type: 'number', min: 0, max: 28, value: 0, testid: 'sale-join-challenge' },
-        'Each join costs a shopper about 2^bits hashes (16 ≈ a blink, 20 ≈ a second or so in a browser).')),
+        'Each join costs a shopper about 2^bits hashes (16 ≈ a blink, 20 ≈ a second or so in a browser).'),
+      field('Pre-queue (seconds before the start, 0 = off)', { name: 'prequeueSeconds', type: 'number', min: 0, max: 86400, value: 0, testid: 'sale-prequeue' },
+        'Shoppers who join before the start are drawn in a fair, verifiable random order at the start.')),
     h('button', { type: 'submit', class: 'btn primary', testid: 'sale-submit' }, 'Create sale'), msg);
 
   productSelect.addEventListener('change', () => {
@@ -145,6 +147,7 @@ function saleForm(productSelect, onCreated) {
           admissionRatePerSecond: num(f.admissionRatePerSecond.value),
           admissionWindowSeconds: num(f.admissionWindowSeconds.value),
           joinChallengeBits: num(f.joinChallengeBits.value),
+          prequeueSeconds: f.waitingRoom.checked ? num(f.prequeueSeconds.value) : 0,
         },
       });
       msg.className = 'notice ok';
