@@ -23,6 +23,45 @@ public sealed record PrequeueBody(long Ticket, long Position, bool Admitted, int
 
 public sealed record FairnessBody(string Seed, string SeedHash, int Entrants, string ListDigest, DateTime DrawnAt, string Algorithm, ReceiptBody? Receipt);
 
+/// <summary>Two hosts at the start of a pre-queue sale: only the holder of the line's lease draws.</summary>
+[Trait("Category", TestCategory.Integration)]
+public sealed class TwoHostDrawTests(TwoFastHosts hosts) : IClassFixture<TwoFastHosts>
+{
+    [Fact]
+    public async Task Both_hosts_reach_the_start_and_exactly_one_draws()
+    {
+        var startsAt = DateTimeOffset.UtcNow.AddMinutes(10);
+        var (sale, _) = await PrequeueDrawTests.CreatePrequeueSaleAsync(hosts.First, startsAt, prequeueSeconds: 3_600);
+        var shoppers = await hosts.First.BulkShoppersAsync(50);
+        using (var first = hosts.First.Anonymous())
+        using (var second = hosts.Second.Anonymous())
+        {
+            for (var i = 0; i < shoppers.Count; i++)
+            {
+                Assert.True((await PrequeueDrawTests.JoinAsync(i % 2 == 0 ? first : second, sale, shoppers[i].AccessToken)).Prequeue);
+            }
+        }
+        // Both admission loops step the upcoming sale; one of them holds its lease.
+        var clock = new FakeTimeProvider(startsAt);
+        var draws = await Task.WhenAll(PrequeueDrawTests.DrawAsync(hosts.First, sale, clock), PrequeueDrawTests.DrawAsync(hosts.Second, sale, clock));
+
+        Assert.Equal(1, draws.Count(d => d));
+        var holder = (string?)await hosts.First.Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase()
+            .StringGetAsync(RedisSaleKeys.For(sale).Lease);
+        Assert.Equal((draws[0] ? hosts.First : hosts.Second).Services.GetRequiredService<AdmissionLoop>().Owner, holder);
+        Assert.False(await PrequeueDrawTests.DrawAsync(hosts.First, sale, clock));
+        Assert.False(await PrequeueDrawTests.DrawAsync(hosts.Second, sale, clock));
+        using var client = hosts.Second.Anonymous();
+        var tickets = new List<long>();
+        foreach (var shopper in shoppers)
+        {
+            using var me = await client.PlaceAsync(sale, shopper.AccessToken);
+            tickets.Add((await me.Content.ReadFromJsonAsync<PrequeueBody>())!.Ticket);
+        }
+        Assert.Equal(Enumerable.Range(1, 50).Select(t => (long)t), tickets.Order());
+    }
+}
+
 /// <summary>The pre-queue and its verifiable draw (issue 13, item 1).</summary>
 [Trait("Category", TestCategory.Integration)]
 public sealed partial class PrequeueDrawTests(FastLiveApp app) : IClassFixture<FastLiveApp>
