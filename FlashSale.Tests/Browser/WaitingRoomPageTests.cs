@@ -19,8 +19,10 @@ public sealed class WaitingRoomPageTests
     [Fact]
     public async Task A_shopper_in_line_watches_the_position_move_live_until_it_is_their_turn_to_buy()
     {
-        // Three shoppers ahead; the sale opens in a moment and admits one shopper per second.
-        var sale = await _fixture.App.CreateSaleAsync(stock: 50, rate: 1, startsAt: DateTimeOffset.UtcNow.AddSeconds(3));
+        // Three shoppers ahead; the sale admits one shopper per second. Its line is held until the page has shown the
+        // first position, so the test does not depend on how long the sign-up below takes on a busy machine.
+        var sale = await _fixture.App.CreateSaleAsync(stock: 50, rate: 1);
+        await _fixture.App.SetLinePausedAsync(sale, paused: true); // nobody has joined yet: nothing can have been admitted
         var ahead = await _fixture.App.BulkShoppersAsync(3);
         using (var client = _fixture.App.Anonymous())
         {
@@ -38,9 +40,10 @@ public sealed class WaitingRoomPageTests
         _page.WaitForText("queue-ticket", t => t == "Your ticket: #4", "the ticket");
         _page.WaitForText("queue-position", t => t == "Position in line: 4", "the first position");
         Assert.Matches(@"^Estimated wait: \d+ s", _page.Text("queue-eta"));
+        await _fixture.App.SetLinePausedAsync(sale, paused: false);
         // Moves with the queue frames (one per admission), not with the 2 s polling fallback alone.
-        _page.WaitForText("queue-position", t => t is "Position in line: 2" or "You are next in line", "the position to move", TimeSpan.FromSeconds(8));
-        _page.WaitForText("queue-turn", t => t.StartsWith("It's your turn!", StringComparison.Ordinal), "the turn", TimeSpan.FromSeconds(8));
+        _page.WaitForText("queue-position", t => t is "Position in line: 2" or "You are next in line", "the position to move", TimeSpan.FromSeconds(15));
+        _page.WaitForText("queue-turn", t => t.StartsWith("It's your turn!", StringComparison.Ordinal), "the turn", TimeSpan.FromSeconds(15));
         Assert.True(_page.Visible("buy-button").Enabled);
         _page.Click("buy-button");
         _page.Visible("buy-success");

@@ -80,6 +80,17 @@ public static class WaitingRoomKit
         Assert.Equal(System.Net.HttpStatusCode.OK, patched.StatusCode);
     }
 
+    /// <summary>
+    /// Holds (<paramref name="paused"/>) or lets go of the sale's admission through the operator's route. A test that
+    /// pauses before anyone joins decides when the line starts to move, however long its own setup took.
+    /// </summary>
+    public static async Task SetLinePausedAsync(this FlashSaleApp app, Guid saleId, bool paused)
+    {
+        using var admin = await app.AdminAsync();
+        using var response = await admin.PostAsync($"/api/v1/flash-sales/{saleId}/queue/{(paused ? "pause" : "resume")}", null);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+    }
+
     public static HttpRequestMessage As(this HttpRequestMessage request, string token)
     {
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
