@@ -17,8 +17,13 @@ namespace FlashSale.Engine.Redis;
 /// Entries of a state a rebuild replaced that the live state does not hold: their commits were fenced off, so they were
 /// never confirmed; trimmed without writing.
 /// </param>
+/// <param name="SalesFenced">
+/// Sales whose replay the journal fenced off because the sale's epoch moved in PostgreSQL since the pass read Redis (a
+/// rebuild on another host, or Redis state another deployment wrote): nothing of them was written or trimmed; the next
+/// pass replays them under the live state.
+/// </param>
 public readonly record struct ReconcileResult(int Sales, int EntriesCommitted, int EntriesTrimmed, int MalformedEntries, int SalesRemoved,
-    int OrphansDropped = 0);
+    int OrphansDropped = 0, int SalesFenced = 0);
 
 /// <summary>
 /// Replays the sales' Redis order streams into the order journal (idempotent by order id), then trims each stream
@@ -51,7 +56,10 @@ public sealed class OrderStreamReconciler
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.EndedSaleRetention, TimeSpan.Zero);
     }
 
-    /// <summary>One pass over every registered sale. Throws when Redis or the journal fails (nothing is trimmed then).</summary>
+    /// <summary>
+    /// One pass over every registered sale. Throws when Redis or the journal fails (nothing is trimmed then); a sale whose
+    /// epoch moved is counted in <see cref="ReconcileResult.SalesFenced"/> and the pass goes on.
+    /// </summary>
     public async Task<ReconcileResult> ReconcileOnceAsync(CancellationToken cancellationToken)
     {
         var db = _redis.GetDatabase();
@@ -61,7 +69,7 @@ public sealed class OrderStreamReconciler
         RedisValue end = _options.ReconcileMinEntryAge > TimeSpan.Zero
             ? (now - (long)_options.ReconcileMinEntryAge.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)
             : "+";
-        int sales = 0, committed = 0, trimmed = 0, malformed = 0, removed = 0, orphans = 0;
+        int sales = 0, committed = 0, trimmed = 0, malformed = 0, removed = 0, orphans = 0, fenced = 0;
         foreach (var member in members)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -71,7 +79,18 @@ public sealed class OrderStreamReconciler
             }
             sales++;
             var keys = RedisSaleKeys.For(saleId);
-            var drained = await ReconcileSaleAsync(db, saleId, keys, end, cancellationToken).ConfigureAwait(false);
+            (int Committed, int Trimmed, int Malformed, int Orphans) drained;
+            try
+            {
+                drained = await ReconcileSaleAsync(db, saleId, keys, end, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SaleEpochMovedException)
+            {
+                // The sale was rebuilt between the claim and the commit (or this Redis holds another deployment's state
+                // of it): the fenced chunk stays in the stream, and one sale must not stop the pass for the others.
+                fenced++;
+                continue;
+            }
             committed += drained.Committed;
             trimmed += drained.Trimmed;
             malformed += drained.Malformed;
@@ -81,7 +100,7 @@ public sealed class OrderStreamReconciler
                 removed++;
             }
         }
-        return new ReconcileResult(sales, committed, trimmed, malformed, removed, orphans);
+        return new ReconcileResult(sales, committed, trimmed, malformed, removed, orphans, fenced);
     }
 
     /// <summary>

@@ -23,6 +23,9 @@ perf_start() {
   export ConnectionStrings__Redis="127.0.0.1:${FLASHSALE_REDIS_PORT:-6379}$(redis_password_option 127.0.0.1 "${FLASHSALE_REDIS_PORT:-6379}")"
   # shellcheck source=perf-limits.sh
   . "$(dirname "${BASH_SOURCE[0]}")/perf-limits.sh"
+  # A sales set and event channel of this database's own: two perf hosts on one Redis (an A/B, a run beside a test)
+  # would otherwise reconcile each other's sales and hear each other's frames.
+  export Redis__SalesSetKey="flashsale:${db}:sales" Realtime__Channel="flashsale:${db}:events"
   export Logging__LogLevel__Default=Warning
   mkdir -p "$out"
 

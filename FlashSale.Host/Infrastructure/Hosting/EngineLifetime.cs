@@ -2,7 +2,6 @@ using FlashSale.Engine.Redis;
 using FlashSale.Host.Infrastructure.Telemetry;
 using FlashSale.Host.Sales;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace FlashSale.Host.Infrastructure.Hosting;
 
@@ -36,9 +35,15 @@ public sealed class EngineLifetime(RedisStockAuthority authority, RedisWaitingRo
                 {
                     EngineLog.Reconciled(logger, result.EntriesCommitted, result.Sales);
                 }
+                if (result.SalesFenced > 0)
+                {
+                    EngineLog.ReconcileFenced(logger, result.SalesFenced);
+                }
                 ReconcilerMetrics.Passed(result, clock);
             }
-            catch (Exception e) when (e is RedisException or Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+#pragma warning disable CA1031 // An exception out of ExecuteAsync stops the host (HostOptions.BackgroundServiceExceptionBehavior): whatever a pass meets, the next period retries it.
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+#pragma warning restore CA1031
             {
                 EngineLog.ReconcileFailed(logger, e);
                 ReconcilerMetrics.Failed();
@@ -47,7 +52,9 @@ public sealed class EngineLifetime(RedisStockAuthority authority, RedisWaitingRo
             {
                 await changes.ResyncAsync(settings.EndedSaleRetention, stoppingToken);
             }
-            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+#pragma warning disable CA1031 // as above: a failed re-sync must not stop the host
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+#pragma warning restore CA1031
             {
                 EngineLog.ResyncFailed(logger, e);
             }

@@ -11,6 +11,9 @@ internal static partial class EngineLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reconciling Redis order streams failed; retrying next period")]
     public static partial void ReconcileFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reconciling left {Sales} sales' Redis stream entries for the next period: their epoch moved in PostgreSQL (rebuilt meanwhile, or a Redis another deployment writes to)")]
+    public static partial void ReconcileFenced(ILogger logger, int sales);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Re-syncing live sales from PostgreSQL failed; retrying next period")]
     public static partial void ResyncFailed(ILogger logger, Exception exception);
 }
