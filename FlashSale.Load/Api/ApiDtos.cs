@@ -110,14 +110,4 @@ internal sealed record FairnessDto(string Seed, string SeedHash, int Entrants, s
 
 internal sealed record ProblemDto(string? Type, string? Title, int? Status, string? Detail);
 
-/// <summary>Any server frame on /ws; which members are set depends on <see cref="Type"/>.</summary>
-internal sealed record WsFrame(
-    string? Type,
-    Guid? SaleId,
-    int? RemainingStock,
-    string? Status,
-    long? AdmittedThrough,
-    double? RatePerSecond,
-    long? SentAt);
-
 internal sealed record SubscribeFrame(string Type, Guid SaleId);

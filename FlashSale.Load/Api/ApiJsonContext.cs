@@ -23,7 +23,6 @@ namespace FlashSale.Load.Api;
 [JsonSerializable(typeof(JoinRequest))]
 [JsonSerializable(typeof(LineStatsDto))]
 [JsonSerializable(typeof(ProblemDto))]
-[JsonSerializable(typeof(WsFrame))]
 [JsonSerializable(typeof(SubscribeFrame))]
 [JsonSerializable(typeof(JsonElement))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

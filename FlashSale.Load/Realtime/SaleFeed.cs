@@ -1,5 +1,3 @@
-using System.Text.Json;
-using FlashSale.Load.Api;
 using FlashSale.Load.Stats;
 
 namespace FlashSale.Load.Realtime;
@@ -34,21 +32,11 @@ internal sealed class SaleFeed(Guid saleId, StepStats lag)
 
     public void SocketClosed() => Interlocked.Decrement(ref _open);
 
-    /// <summary>Handles one text frame; returns its type (null when unreadable).</summary>
+    /// <summary>Handles one text frame; returns its type (null when unreadable or of another sale).</summary>
     public string? OnFrame(ReadOnlySpan<byte> utf8)
     {
         var receivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        WsFrame? frame;
-        try
-        {
-            frame = JsonSerializer.Deserialize(utf8, ApiJsonContext.Default.WsFrame);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-
-        if (frame?.Type is not { } type || (frame.SaleId is { } id && id != saleId))
+        if (FrameFields.Read(utf8) is not { Type: { } type } frame || (frame.SaleId is { } id && id != saleId))
         {
             return null;
         }
@@ -59,7 +47,7 @@ internal sealed class SaleFeed(Guid saleId, StepStats lag)
             case "queue" when frame.AdmittedThrough is { } through:
                 Gate.Advance(through);
                 break;
-            case "stock" or "sale" when IsOver(frame.Status) || frame.RemainingStock is <= 0:
+            case "stock" or "sale" when frame.Over || frame.RemainingStock is <= 0:
                 Gate.Close(Admission.SoldOut);
                 break;
         }
@@ -67,21 +55,9 @@ internal sealed class SaleFeed(Guid saleId, StepStats lag)
         if (frame.SentAt is { } sentAt)
         {
             Interlocked.Increment(ref _framesWithSentAt);
-            lag.RecordMicros(new Outcome(Known(type), OutcomeKind.Ok), Math.Max(0, receivedMs - sentAt) * 1000);
+            lag.RecordMicros(new Outcome(type, OutcomeKind.Ok), Math.Max(0, receivedMs - sentAt) * 1000);
         }
 
         return type;
     }
-
-    private static bool IsOver(string? status) => status is "sold_out" or "ended";
-
-    /// <summary>Interned names so a frame never allocates a new outcome bucket name.</summary>
-    private static string Known(string type) => type switch
-    {
-        "stock" => "stock",
-        "queue" => "queue",
-        "sale" => "sale",
-        "price" => "price",
-        _ => "other",
-    };
 }
