@@ -23,10 +23,11 @@ public enum QueueOutcome
 /// <summary>
 /// A shopper's place in a sale's line. <see cref="Position"/> counts only the present shoppers ahead (0 once
 /// admitted); <see cref="AdmittedThrough"/> is how far the line has moved (tickets up to it were admitted or skipped).
-/// <see cref="Fresh"/> is true when this very call handed the ticket out (the host journals it before answering).
+/// <see cref="Fresh"/> is true when this very call handed the ticket out (the host journals it before answering);
+/// <see cref="Paused"/> while the operator holds the line's admission (the place is kept, nobody new is let in).
 /// </summary>
 public readonly record struct QueuePlace(QueueOutcome Outcome, long Ticket, long AdmittedThrough, bool Admitted, long AdmittedUntilUnixMs,
-    long Position = 0, bool Fresh = false);
+    long Position = 0, bool Fresh = false, bool Paused = false);
 
 /// <summary>
 /// What one admission step did. <see cref="Leader"/> is false when another host holds the lease;
@@ -65,10 +66,11 @@ public readonly record struct LineStats(long Issued, long AdmittedThrough, bool 
 /// What live frames show about a sale, read atomically; <see cref="Sequence"/> orders snapshots across hosts.
 /// <see cref="Returning"/> counts skipped shoppers who came back (admitted first); <see cref="AbsentAhead"/> holds
 /// (ticket, absent tickets after <see cref="AdmittedThrough"/> up to it) pairs, flattened, empty while nobody is away.
-/// <see cref="Restocked"/> is true once, when a sold-out sale is on sale again (units came back).
+/// <see cref="Restocked"/> is true once, when a sold-out sale is on sale again (units came back); <see cref="Paused"/>
+/// while the operator holds admission.
 /// </summary>
 public readonly record struct SaleSnapshot(long Sequence, int RemainingStock, string Status, bool StatusChanged, long AdmittedThrough,
-    bool WaitingRoom, long Returning = 0, long[]? AbsentAhead = null, bool Restocked = false);
+    bool WaitingRoom, long Returning = 0, long[]? AbsentAhead = null, bool Restocked = false, bool Paused = false);
 
 /// <summary>
 /// The waiting room in Redis: tickets (one per shopper, handed out in join order by one Lua call), the per-sale
@@ -226,6 +228,7 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
         var result = await _join.EvaluateAsync(_redis, KeysFor(saleId).JoinKeys, args).ConfigureAwait(false);
         var first = (long)result[JoinLayout.Through];
         var epoch = first < 0 ? 0 : (long)result[JoinLayout.Epoch];
+        var paused = first >= 0 && (long)result[JoinLayout.Paused] == 1;
         var span = places.Span;
         for (var i = 0; i < shoppers.Count; i++)
         {
@@ -241,10 +244,11 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
                     JoinLayout.NotInLine => QueueOutcome.NotInLine,
                     JoinLayout.SoldOut => QueueOutcome.SoldOut,
                     _ => QueueOutcome.Entrant,
-                }, 0, first, false, 0, (long)result[JoinLayout.At(i, JoinLayout.Position)], (long)result[JoinLayout.At(i, JoinLayout.Fresh)] == 1)
+                }, 0, first, false, 0, (long)result[JoinLayout.At(i, JoinLayout.Position)], (long)result[JoinLayout.At(i, JoinLayout.Fresh)] == 1,
+                    paused)
                 : new QueuePlace(QueueOutcome.InLine, ticket, first, (long)result[JoinLayout.At(i, JoinLayout.Admitted)] == 1,
                     (long)result[JoinLayout.At(i, JoinLayout.Deadline)], (long)result[JoinLayout.At(i, JoinLayout.Position)],
-                    (long)result[JoinLayout.At(i, JoinLayout.Fresh)] == 1);
+                    (long)result[JoinLayout.At(i, JoinLayout.Fresh)] == 1, paused);
         }
         return epoch;
     }
@@ -308,7 +312,7 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
         }
         return new SaleSnapshot((long)result[SnapshotLayout.Seq], (int)result[SnapshotLayout.Stock], (string)result[SnapshotLayout.Status]!,
             (long)result[SnapshotLayout.Changed] == 1, (long)result[SnapshotLayout.Through], (long)result[SnapshotLayout.WaitingRoom] == 1,
-            (long)result[SnapshotLayout.Returning], absentAhead, (long)result[SnapshotLayout.Restocked] == 1);
+            (long)result[SnapshotLayout.Returning], absentAhead, (long)result[SnapshotLayout.Restocked] == 1, (long)result[SnapshotLayout.Paused] == 1);
     }
 
     private RedisSaleKeys KeysFor(Guid saleId) => _keys.GetOrAdd(saleId, RedisSaleKeys.For);

@@ -14,7 +14,9 @@ internal static class JoinLayout
     public const int Through = 0;
     /// <summary>The epoch of the sale's state: a journal write under another epoch fails (a rebuild replaced the state).</summary>
     public const int Epoch = 1;
-    public const int Header = 2;
+    /// <summary>1 while the operator holds admission (pause), else 0: the shopper is told so, not left guessing.</summary>
+    public const int Paused = 2;
+    public const int Header = 3;
     public const int Ticket = 0;
     public const int Admitted = 1;
     public const int Deadline = 2;
@@ -86,10 +88,12 @@ internal static class SnapshotLayout
     public const int WaitingRoom = 5;
     /// <summary>Shoppers skipped while away who came back: admitted first, so ahead of every waiting ticket.</summary>
     public const int Returning = 6;
-    /// <summary>Where the (ticket, absent tickets after through up to it) pairs start.</summary>
     /// <summary>1 once when the sale turned from sold out back to active (units came back).</summary>
     public const int Restocked = 7;
-    public const int Checkpoints = 8;
+    /// <summary>1 while the operator holds admission (pause): queue frames tell every screen.</summary>
+    public const int Paused = 8;
+    /// <summary>Where the (ticket, absent tickets after through up to it) pairs start.</summary>
+    public const int Checkpoints = 9;
     public const int MostCheckpoints = 16;
 
     public const long NoState = -1;

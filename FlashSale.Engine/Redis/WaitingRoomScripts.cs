@@ -27,7 +27,7 @@ internal static class WaitingRoomScripts
     /// KEYS: 1 meta, 2 queue, 3 tickets, 4 line, 5 admitted, 6 seen, 7 absent, 8 back, 9 stock, 10 entrants. ARGV
     /// (<see cref="JoinLayout"/>): pairs of (user (N), join flag "1" or "0").
     /// Reply (<see cref="JoinLayout"/>): {-1} no sale state, {-2} the sale has no waiting room; otherwise
-    /// {through, the state's epoch, then per shopper: ticket (or -3: not in line, read only; -4: sold out, a join
+    /// {through, the state's epoch, paused 0/1, then per shopper: ticket (or -3: not in line, read only; -4: sold out, a join
     /// refused), admitted 0/1, admission deadline ms or 0, position, 1 when this call handed the ticket out (the host
     /// journals it before answering)}. While nothing is left a new place is refused (shoppers already in line
     /// keep theirs: when units come back the line resumes in ticket order, never a new race). The position counts only present shoppers ahead: returning shoppers (all ahead of the waiting ones),
@@ -45,12 +45,13 @@ internal static class WaitingRoomScripts
         {{Present(6, 7, 8)}}
         local clock = redis.call('TIME')
         local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-        local qs = redis.call('HMGET', KEYS[2], 'through', 'pre')
+        local qs = redis.call('HMGET', KEYS[2], 'through', 'pre', 'paused')
         local through = tonumber(qs[1] or '0')
         local pre = qs[2]
         local out = {}
         out[{{JoinLayout.Through + 1}}] = through
         out[{{JoinLayout.Epoch + 1}}] = tonumber(m[2] or '0')
+        out[{{JoinLayout.Paused + 1}}] = (qs[3] == '1') and 1 or 0
         for i = 1, #ARGV, {{JoinLayout.ArgsPerShopper}} do
           local user = ARGV[i + {{JoinLayout.User}}]
           local t = redis.call('HGET', KEYS[3], user)
@@ -384,7 +385,7 @@ internal static class WaitingRoomScripts
     /// follows Redis <c>TIME</c>, the clock purchases are decided on).
     /// Reply (<see cref="SnapshotLayout"/>): {-1} no sale state; otherwise {seq, remaining stock, status, status changed
     /// 0/1, through, waiting room 0/1, returning shoppers, restocked 0/1 (sold out before, on sale again: units came
-    /// back), then pairs (ticket, absent tickets after through up to it)}
+    /// back), paused 0/1 (the operator holds admission), then pairs (ticket, absent tickets after through up to it)}
     /// where seq grows by one per call (frames carry it so a host drops one that arrives after a newer one) and the
     /// status is the API's (upcoming, active, sold_out, ended); "changed" is 1 once per change across all hosts. The
     /// pairs (at most <see cref="SnapshotLayout.MostCheckpoints"/>, none while nobody is absent) let a screen count
@@ -401,7 +402,7 @@ internal static class WaitingRoomScripts
         elseif now < tonumber(m[1]) then st = 'upcoming'
         elseif stock <= 0 then st = 'sold_out'
         else st = 'active' end
-        local q = redis.call('HMGET', KEYS[3], 'through', 'st', 'issued')
+        local q = redis.call('HMGET', KEYS[3], 'through', 'st', 'issued', 'paused')
         local seq = redis.call('HINCRBY', KEYS[3], 'seq', 1)
         local changed = 0
         if q[2] ~= st then
@@ -423,6 +424,7 @@ internal static class WaitingRoomScripts
         out[{{SnapshotLayout.WaitingRoom + 1}}] = wr
         out[{{SnapshotLayout.Returning + 1}}] = redis.call('ZCARD', KEYS[5])
         out[{{SnapshotLayout.Restocked + 1}}] = restocked
+        out[{{SnapshotLayout.Paused + 1}}] = (q[4] == '1') and 1 or 0
         if issued > through and redis.call('ZCOUNT', KEYS[4], '(' .. through, '+inf') > 0 then
           local step = math.ceil((issued - through) / {{SnapshotLayout.MostCheckpoints}})
           local ticket = through

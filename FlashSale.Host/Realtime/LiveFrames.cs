@@ -43,10 +43,11 @@ public static class LiveFrames
     /// waiting ticket); <paramref name="absentAhead"/> holds flattened (ticket, absent tickets after
     /// <paramref name="admittedThrough"/> up to it) pairs, written as <c>[[ticket, absent], …]</c> only while
     /// someone is away: a screen holding ticket T counts <c>T − admittedThrough − absent(at the last pair below T) +
-    /// returning</c> present shoppers ahead, without asking the server.
+    /// returning</c> present shoppers ahead, without asking the server. <paramref name="paused"/> says whether the
+    /// operator holds admission (shoppers keep their places; the page says so).
     /// </summary>
     public static byte[] Queue(Guid saleId, long seq, long admittedThrough, int ratePerSecond, long sentAt, long returning = 0,
-        long[]? absentAhead = null) =>
+        long[]? absentAhead = null, bool paused = false) =>
         Build(saleId, FrameKind.Queue, seq, admittedThrough, w =>
         {
             w.WriteString("type"u8, "queue"u8);
@@ -69,6 +70,7 @@ public static class LiveFrames
                 }
                 w.WriteEndArray();
             }
+            w.WriteBoolean("paused"u8, paused);
             w.WriteNumber("sentAt"u8, sentAt);
         });
 

@@ -137,7 +137,7 @@ public sealed partial class RealtimePublisher(
         {
             var room = await catalog.GetAsync(saleId, cancellationToken);
             messages.Add(LiveFrames.Queue(saleId, snap.Sequence, snap.AdmittedThrough, room?.RatePerSecond ?? 0, now,
-                snap.Returning, snap.AbsentAhead));
+                snap.Returning, snap.AbsentAhead, snap.Paused));
         }
         // One message for what this tick has of the sale: every socket gets it in one write (RealtimeHub.Deliver).
         switch (messages.Count)

@@ -39,7 +39,7 @@ internal sealed partial class LineControlJsonContext : JsonSerializerContext;
 
 /// <summary>The services the operator's line routes use; <see cref="Room"/> exists only on the Redis purchase path.</summary>
 public sealed record LineControlServices(SaleDefinitions Definitions, WaitingRoomCatalog Catalog, IStockAuthority Authority,
-    [FromServices] RedisWaitingRoom? Room = null);
+    SaleSignals Signals, [FromServices] RedisWaitingRoom? Room = null);
 
 /// <summary>
 /// The operator's controls of a line (admin only): pause stops admission (an emergency stop: shoppers already admitted
@@ -67,6 +67,8 @@ public static class LineControlEndpoints
             return refusal;
         }
         await services.Room!.SetPausedAsync(id, paused);
+        // Every screen in line hears it with the next queue frame (its "paused" field), not at its next poll.
+        services.Signals.Mark(id, SaleSignals.Queue);
         return await StatsAsync(id, services, cancellationToken);
     }
 

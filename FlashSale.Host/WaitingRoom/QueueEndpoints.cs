@@ -17,7 +17,8 @@ namespace FlashSale.Host.WaitingRoom;
 /// when the shopper follows the sale on a socket of this host: its queue frames carry the line, so it should not poll
 /// (only if the socket closes); otherwise it is when to ask again. <see cref="Prequeue"/> is true while the shopper is
 /// an entrant of a pre-queue waiting for its draw (ticket 0; <see cref="Entrants"/> so far; <see cref="EtaSeconds"/> until
-/// the draw); <see cref="DrawReceipt"/> is a drawn shopper's receipt.
+/// the draw); <see cref="DrawReceipt"/> is a drawn shopper's receipt. <see cref="Paused"/> is true while the operator
+/// holds admission (an emergency stop): the shopper keeps the place, and the line goes on from it on resume.
 /// </summary>
 public sealed record QueueResponse(
     long Ticket,
@@ -31,7 +32,8 @@ public sealed record QueueResponse(
     int AdmissionWindowSeconds,
     bool Prequeue = false,
     long? Entrants = null,
-    DrawReceipt? DrawReceipt = null);
+    DrawReceipt? DrawReceipt = null,
+    bool Paused = false);
 
 /// <summary>
 /// A drawn shopper's proof: <see cref="Index"/> is the shopper's position in the sorted entrant list whose SHA-256 is
@@ -205,7 +207,7 @@ public static class QueueEndpoints
         }
         return TypedResults.Ok(new QueueResponse(place.Ticket, position, place.AdmittedThrough, place.Admitted,
             place.Admitted ? DateTimeOffset.FromUnixTimeMilliseconds(place.AdmittedUntilUnixMs).UtcDateTime : null,
-            eta, pollAfter, rate, settings?.WindowSeconds ?? SaleLimits.DefaultAdmissionWindowSeconds, DrawReceipt: receipt));
+            eta, pollAfter, rate, settings?.WindowSeconds ?? SaleLimits.DefaultAdmissionWindowSeconds, DrawReceipt: receipt, Paused: place.Paused));
     }
 
     /// <summary>
@@ -220,7 +222,7 @@ public static class QueueEndpoints
         int? pollAfter = services.Followers.IsFollowing(id, userId) ? null : (int)Math.Clamp(untilDraw, Math.Min(1_000, most), most);
         return new QueueResponse(0, 0, 0, false, null, (int)Math.Min(int.MaxValue, (untilDraw + 999) / 1000), pollAfter,
             Math.Max(1, settings?.RatePerSecond ?? SaleLimits.DefaultAdmissionRatePerSecond),
-            settings?.WindowSeconds ?? SaleLimits.DefaultAdmissionWindowSeconds, Prequeue: true, Entrants: place.Position);
+            settings?.WindowSeconds ?? SaleLimits.DefaultAdmissionWindowSeconds, Prequeue: true, Entrants: place.Position, Paused: place.Paused);
     }
 
     private static ProblemHttpResult NoWaitingRoom() =>

@@ -16,13 +16,14 @@ public sealed class WaitingRoomPageTests
         _page.Reset();
     }
 
-    [Fact]
-    public async Task A_shopper_in_line_watches_the_position_move_live_until_it_is_their_turn_to_buy()
+    /// <summary>
+    /// A sale whose line is paused before anyone joins (nothing can be admitted yet), three shoppers joined, then a new
+    /// shopper signs up on the page, opens the sale with its live socket and joins: ticket 4, held until the test resumes.
+    /// </summary>
+    private async Task<Guid> JoinBehindThreeOnAHeldLineAsync(string name, int stock, int rate)
     {
-        // Three shoppers ahead; the sale admits one shopper per second. Its line is held until the page has shown the
-        // first position, so the test does not depend on how long the sign-up below takes on a busy machine.
-        var sale = await _fixture.App.CreateSaleAsync(stock: 50, rate: 1);
-        await _fixture.App.SetLinePausedAsync(sale, paused: true); // nobody has joined yet: nothing can have been admitted
+        var sale = await _fixture.App.CreateSaleAsync(stock: stock, rate: rate);
+        await _fixture.App.SetLinePausedAsync(sale, paused: true);
         var ahead = await _fixture.App.BulkShoppersAsync(3);
         using (var client = _fixture.App.Anonymous())
         {
@@ -31,13 +32,20 @@ public sealed class WaitingRoomPageTests
                 await client.JoinOkAsync(sale, shopper.AccessToken);
             }
         }
-        _page.SignUp("Wren", $"wren-{Guid.NewGuid():N}@example.com", "correct horse battery");
+        _page.SignUp(name, $"{name.ToLowerInvariant()}-{Guid.NewGuid():N}@example.com", "correct horse battery");
         _page.Go($"#/sale/{sale}");
         _page.WaitForText("live-state", t => t == "live", "the live socket", TimeSpan.FromSeconds(5));
-
         _page.Click("join-queue");
-
         _page.WaitForText("queue-ticket", t => t == "Your ticket: #4", "the ticket");
+        return sale;
+    }
+
+    [Fact]
+    public async Task A_shopper_in_line_watches_the_position_move_live_until_it_is_their_turn_to_buy()
+    {
+        // Three shoppers ahead; the sale admits one shopper per second. Its line is held until the page has shown the
+        // first position, so the test does not depend on how long the sign-up below takes on a busy machine.
+        var sale = await JoinBehindThreeOnAHeldLineAsync("Wren", stock: 50, rate: 1);
         _page.WaitForText("queue-position", t => t == "Position in line: 4", "the first position");
         Assert.Matches(@"^Estimated wait: \d+ s", _page.Text("queue-eta"));
         await _fixture.App.SetLinePausedAsync(sale, paused: false);
@@ -47,6 +55,26 @@ public sealed class WaitingRoomPageTests
         Assert.True(_page.Visible("buy-button").Enabled);
         _page.Click("buy-button");
         _page.Visible("buy-success");
+    }
+
+    [Fact]
+    public async Task A_shopper_in_line_is_told_live_when_the_shop_pauses_admission_and_when_it_resumes()
+    {
+        // One unit: at most two live admissions, so shoppers 1 and 2 are let in and the page's ticket 4 stays in line
+        // whatever the timing; the line starts paused, so the page first learns it from its join's answer.
+        var sale = await JoinBehindThreeOnAHeldLineAsync("Sage", stock: 1, rate: 50);
+        const string Note = "Admission is paused by the shop; you keep your place.";
+        _page.WaitForText("queue-paused", t => t == Note, "the pause note");
+
+        // From here on only queue frames tell the page (it does not poll while its socket is open).
+        await _fixture.App.SetLinePausedAsync(sale, paused: false);
+        ShopPage.Until(() => _page.Find("queue-paused") is { Displayed: false }, "the pause note to go on resume");
+        _page.WaitForText("queue-position", t => t == "Position in line: 2", "the line to move after resume");
+        await _fixture.App.SetLinePausedAsync(sale, paused: true);
+        _page.WaitForText("queue-paused", t => t == Note, "the pause note on a live pause");
+        Assert.Equal("Your ticket: #4", _page.Text("queue-ticket"));
+        await _fixture.App.SetLinePausedAsync(sale, paused: false);
+        ShopPage.Until(() => _page.Find("queue-paused") is { Displayed: false }, "the pause note to go on the second resume");
     }
 
     [Fact]

@@ -65,6 +65,39 @@ public sealed class LineControlTests(TwoFastHosts hosts) : IClassFixture<TwoFast
     }
 
     [Fact]
+    public async Task Queue_me_and_the_live_queue_frame_say_paused_after_a_pause_and_not_after_resume()
+    {
+        // No stock beyond what the first shopper is admitted for: the second waits, so its place stays in line.
+        var sale = await hosts.First.CreateSaleAsync(stock: 1_000, rate: 1);
+        var shoppers = await hosts.First.BulkShoppersAsync(3);
+        using var client = hosts.First.Anonymous();
+        using var socket = await hosts.First.OpenSocketAsync(shoppers[2].AccessToken);
+        await socket.SubscribeAsync(sale);
+        foreach (var shopper in shoppers)
+        {
+            await client.JoinOkAsync(sale, shopper.AccessToken);
+        }
+        Assert.False((await client.JoinOkAsync(sale, shoppers[2].AccessToken)).Paused);
+
+        // Paused on the other host: its publisher's frame reaches this host's socket through the relay.
+        using var admin = await hosts.Second.AdminAsync();
+        Assert.True((await PostAsync(admin, sale, "pause")).Paused);
+        await socket.WaitForFrameAsync(f => f.Is("queue", sale) && f.GetProperty("paused").GetBoolean(), what: "a queue frame saying paused");
+        using (var me = await client.PlaceAsync(sale, shoppers[2].AccessToken))
+        {
+            var place = (await me.Content.ReadFromJsonAsync<QueueBody>())!;
+            Assert.Equal((HttpStatusCode.OK, 3L, true), (me.StatusCode, place.Ticket, place.Paused));
+        }
+
+        Assert.False((await PostAsync(admin, sale, "resume")).Paused);
+        await socket.WaitForFrameAsync(f => f.Is("queue", sale) && !f.GetProperty("paused").GetBoolean(), what: "a queue frame saying not paused");
+        using (var me = await client.PlaceAsync(sale, shoppers[2].AccessToken))
+        {
+            Assert.False((await me.Content.ReadFromJsonAsync<QueueBody>())!.Paused);
+        }
+    }
+
+    [Fact]
     public async Task Line_controls_need_the_admin_role_a_known_sale_and_a_waiting_room()
     {
         var sale = await hosts.First.CreateSaleAsync(stock: 5);

@@ -50,7 +50,7 @@ public sealed class TwoFastHosts : IAsyncLifetime
 }
 
 public sealed record QueueBody(long Ticket, long Position, long AdmittedThrough, bool Admitted, DateTime? AdmittedUntil, int EtaSeconds,
-    int? PollAfterMs, int RatePerSecond, int AdmissionWindowSeconds);
+    int? PollAfterMs, int RatePerSecond, int AdmissionWindowSeconds, bool Paused = false);
 
 public static class WaitingRoomKit
 {

@@ -57,6 +57,10 @@ function absentBefore(checkpoints, ticket) {
 export function putQueue(saleId, patch, fromFrame = false) {
   const before = queues.get(saleId) || {};
   if (fromFrame && before.prequeue) {
+    if (patch.paused !== undefined && patch.paused !== before.paused) {
+      queues.set(saleId, { ...before, paused: patch.paused });
+      notify(saleId);
+    }
     // A pre-queue entrant has no ticket to count from: the line moved, so the draw may be done; ask for our ticket.
     if (accessToken()) request('GET', `/api/v1/flash-sales/${saleId}/queue/me`).then((q2) => putQueue(saleId, q2)).catch(() => {});
     return;
@@ -232,7 +236,7 @@ function handleFrame(frame) {
     case 'queue':
       if (queues.has(id) || watchers.has(id)) {
         putQueue(id, { admittedThrough: frame.admittedThrough, ratePerSecond: frame.ratePerSecond,
-          returning: frame.returning || 0, absentAhead: frame.absentAhead || [] }, true);
+          returning: frame.returning || 0, absentAhead: frame.absentAhead || [], paused: !!frame.paused }, true);
       }
       break;
     case 'reminder':

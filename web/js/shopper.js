@@ -276,13 +276,16 @@ function purchasePanel(scope, id, go) {
   const turn = h('p', { class: 'turn', testid: 'queue-turn', role: 'status', hidden: true });
   const queueMsg = h('p', { class: 'muted', testid: 'queue-message', role: 'status' });
   const challenge = h('p', { class: 'muted', testid: 'queue-challenge', role: 'status', hidden: true });
+  // The shop holds admission (an emergency stop): nobody new is let in, but nobody loses a place either.
+  const pausedNote = h('p', { class: 'notice', testid: 'queue-paused', role: 'status', hidden: true },
+    'Admission is paused by the shop; you keep your place.');
   // Pre-queue: entrants wait for the fair draw at the start; a drawn shopper sees the result and where to verify it.
   const prequeue = h('p', { class: 'position', testid: 'queue-prequeue', role: 'status', hidden: true });
   const verify = h('a', { testid: 'draw-verify', href: `/api/v1/flash-sales/${id}/fairness`, target: '_blank', rel: 'noopener' }, 'Verify the draw');
   const drawResult = h('p', { class: 'muted', testid: 'draw-result' });
   const drawBox = h('div', { testid: 'draw-box', hidden: true }, drawResult, verify);
   const queueBox = h('section', { class: 'queue', testid: 'queue-panel', 'aria-label': 'Waiting room', hidden: true },
-    h('h2', {}, 'Waiting room'), queueMsg, join, challenge, prequeue, ticket, position, eta, turn, drawBox);
+    h('h2', {}, 'Waiting room'), queueMsg, join, challenge, pausedNote, prequeue, ticket, position, eta, turn, drawBox);
 
   const el = h('div', {}, queueBox, form, result);
   let busy = false;
@@ -304,6 +307,8 @@ function purchasePanel(scope, id, go) {
       join.hidden = !signedIn || inLine || entrant || status === 'ended' || status === 'sold_out';
       ticket.hidden = position.hidden = eta.hidden = !inLine || admitted || closed;
       prequeue.hidden = !entrant;
+      // Live: queue frames carry "paused" (queue/me too), so the note comes and goes without polling.
+      pausedNote.hidden = !(q && q.paused && (entrant || (inLine && !admitted)) && !closed);
       if (entrant) {
         setText(prequeue, `You are in the pre-queue (${q.entrants} so far). At the start, a fair draw gives everyone who joined before it a place in random order.`);
       }
