@@ -22,9 +22,10 @@ public readonly record struct DurableTicket(long Ticket, Guid UserId, long? Admi
 /// line had moved (tickets up to it were admitted or skipped).
 /// </summary>
 /// <see cref="Prequeue"/> says whether the sale's pre-queue still waits for its draw (and whether the draw had closed
-/// the entries when Redis lost them); <see cref="Entrants"/> are the shoppers who entered it.
+/// the entries when Redis lost them); <see cref="Entrants"/> are the shoppers who entered it. <see cref="Paused"/> is the
+/// operator's pause as last written (<see cref="PauseVersion"/>, 0 when never paused nor resumed).
 public sealed record DurableLine(long Through, IReadOnlyList<DurableTicket> Tickets, DurablePrequeue Prequeue = DurablePrequeue.None,
-    IReadOnlyList<Guid>? Entrants = null)
+    IReadOnlyList<Guid>? Entrants = null, bool Paused = false, long PauseVersion = 0)
 {
     public static DurableLine Empty { get; } = new(0, []);
 }

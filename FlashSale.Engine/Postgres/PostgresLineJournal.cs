@@ -130,6 +130,25 @@ public sealed class PostgresLineJournal : IAsyncDisposable
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Records an operator's pause (or resume) of the sale's line and returns its version, which grows with every write:
+    /// Redis takes a pause only with a newer version than it holds (<see cref="Redis.RedisWaitingRoom.SetPausedAsync"/>), so
+    /// two operators racing converge on the last one written here, and a rebuild after a Redis data loss restores it.
+    /// Not fenced by the epoch: a pause is the operator's, not a state of Redis that a rebuild could replace.
+    /// </summary>
+    public async Task<long> SetPausedAsync(Guid saleId, bool paused, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(
+            """
+            insert into line_progress (flash_sale_id, paused, pause_version) values ($1, $2, 1)
+            on conflict (flash_sale_id) do update set paused = excluded.paused, pause_version = line_progress.pause_version + 1
+            returning pause_version
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = saleId });
+        command.Parameters.Add(new NpgsqlParameter { Value = paused });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();

@@ -63,12 +63,16 @@ public sealed class PostgresSaleStateReader(NpgsqlDataSource dataSource) : IDura
         CancellationToken cancellationToken)
     {
         long through = 0;
-        await using (var progress = new NpgsqlCommand("select through from line_progress where flash_sale_id = $1", connection, transaction))
+        var paused = false;
+        long pauseVersion = 0;
+        await using (var progress = new NpgsqlCommand("select through, paused, pause_version from line_progress where flash_sale_id = $1",
+            connection, transaction))
         {
             progress.Parameters.Add(new NpgsqlParameter { Value = saleId });
-            if (await progress.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long moved)
+            await using var reader = await progress.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                through = moved;
+                (through, paused, pauseVersion) = (reader.GetInt64(0), reader.GetBoolean(1), reader.GetInt64(2));
             }
         }
         var tickets = new List<DurableTicket>();
@@ -108,9 +112,9 @@ public sealed class PostgresSaleStateReader(NpgsqlDataSource dataSource) : IDura
                 entrants.Add(reader.GetGuid(0));
             }
         }
-        return tickets.Count == 0 && through == 0 && prequeue == DurablePrequeue.None
+        return tickets.Count == 0 && through == 0 && prequeue == DurablePrequeue.None && pauseVersion == 0
             ? DurableLine.Empty
-            : new DurableLine(through, tickets, prequeue, entrants);
+            : new DurableLine(through, tickets, prequeue, entrants, paused, pauseVersion);
     }
 
     /// <summary>The sale as the engine needs it, or null when PostgreSQL has no such sale.</summary>

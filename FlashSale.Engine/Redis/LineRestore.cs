@@ -15,6 +15,8 @@ namespace FlashSale.Engine.Redis;
 /// unless its shopper already holds the per-user limit (the purchase used the admission up). One the line reached
 /// without admitting it was skipped while away: it stays skipped and resumes when its shopper is seen again.</item>
 /// <item>An abandoned place stays gone; one the line has not reached still counts as nobody there.</item>
+/// <item>The operator's pause comes back with its version (an emergency stop is never lifted by a data loss); Redis keeps
+/// a newer one written meanwhile.</item>
 /// </list>
 /// </summary>
 public sealed class LineRestore
@@ -43,6 +45,11 @@ public sealed class LineRestore
 
     public long Through { get; }
 
+    /// <summary>The operator's pause as journaled, and its version (0: never paused nor resumed).</summary>
+    public bool Paused { get; private init; }
+
+    public long PauseVersion { get; private init; }
+
     /// <summary>The users in ticket order (index = ticket − 1).</summary>
     public RedisValue[] Line { get; }
 
@@ -62,7 +69,7 @@ public sealed class LineRestore
         ArgumentNullException.ThrowIfNull(unitsHeld);
         if (line is null || (line.Tickets.Count == 0 && line.Through == 0 && line.Prequeue == DurablePrequeue.None))
         {
-            return None;
+            return line is { PauseVersion: > 0 } ? new LineRestore(0, 0) { Paused = line.Paused, PauseVersion = line.PauseVersion } : None;
         }
         var entrants = line.Prequeue == DurablePrequeue.None ? [] : line.Entrants ?? [];
         var issued = Math.Max(line.Tickets.Count == 0 ? 0 : line.Tickets.Max(t => t.Ticket),
@@ -72,7 +79,11 @@ public sealed class LineRestore
             DurablePrequeue.Open => "1",
             DurablePrequeue.Closed => "2",
             _ => "0",
-        });
+        })
+        {
+            Paused = line.Paused,
+            PauseVersion = line.PauseVersion,
+        };
         foreach (var entrant in entrants)
         {
             // Present from the rebuild on, as waiting shoppers are: their polls and sockets keep them so.

@@ -106,12 +106,13 @@ internal static class LuaScripts
     /// The waiting-room line is put back in the same atomic step (<see cref="LineRestore"/>: the journaled tickets in
     /// ticket order, the line's progress, the admissions; shoppers still waiting count as present from now, skipped
     /// ones as away), so no join can see the sale's state without its line. The live-frame order (<c>seq</c>, <c>st</c>)
-    /// and a pause survive a replaced state.
+    /// survives a replaced state; the operator's pause is the newer of the journaled one and the one Redis holds
+    /// (<c>paused</c>, version <c>pausev</c>), so neither a data loss nor a pause written during the rebuild is lost.
     /// KEYS: 1 meta, 2 stock, 3 users, 4 idem, 5 returned, 6 queue, 7 tickets, 8 line, 9 admitted, 10 seen, 11 absent,
     /// 12 back, 13 entrants (a pre-queue waiting for its draw: <c>pre</c> in queue, "1" open, "2" closed).
     /// ARGV (<see cref="InstallArgs"/>): price, starts, ends, limit, total, pw, wr, stock, user count, idem count,
     /// returned count, epoch, the line's issued, through and length, its ticket, admission, absent and present counts,
-    /// then user/units pairs, idem field/outcome pairs, returned order ids, the line's users in ticket order,
+    /// pre-queue state, entrant count, journaled pause ("1"/"0") and its version, then user/units pairs, idem field/outcome pairs, returned order ids, the line's users in ticket order,
     /// user/ticket pairs, deadline/user pairs, ticket/user pairs of absent places, present users, pre-queue entrants.
     /// Reply: 1 installed, 0 a state of this epoch or a newer one is present.
     /// </summary>
@@ -137,11 +138,18 @@ internal static class LuaScripts
         put('HSET', KEYS[3], first, users)
         put('HSET', KEYS[4], first + users, idem)
         put('SADD', KEYS[5], first + users + idem, returned)
-        local q = redis.call('HMGET', KEYS[6], 'seq', 'st', 'paused')
+        local q = redis.call('HMGET', KEYS[6], 'seq', 'st', 'paused', 'pausev')
         redis.call('DEL', KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13])
-        for k, field in ipairs({'seq', 'st', 'paused'}) do
+        for k, field in ipairs({'seq', 'st'}) do
           if q[k] then redis.call('HSET', KEYS[6], field, q[k]) end
         end
+        local pausev = ARGV[{{InstallArgs.LinePauseVersion + 1}}]
+        local paused = ARGV[{{InstallArgs.LinePaused + 1}}]
+        if tonumber(q[4] or '0') > tonumber(pausev) or (q[3] == '1' and not q[4]) then
+          pausev, paused = q[4] or '0', q[3] or '0'
+        end
+        if paused == '1' then redis.call('HSET', KEYS[6], 'paused', '1') end
+        if pausev ~= '0' then redis.call('HSET', KEYS[6], 'pausev', pausev) end
         local issued = ARGV[{{InstallArgs.LineIssued + 1}}]
         if issued ~= '0' or ARGV[{{InstallArgs.LineThrough + 1}}] ~= '0' then
           redis.call('HSET', KEYS[6], 'issued', issued, 'through', ARGV[{{InstallArgs.LineThrough + 1}}])

@@ -26,7 +26,7 @@ namespace FlashSale.Engine.Redis;
 /// accepted purchase that brings the shopper to the per-user limit removes the shopper (the admission is used up).</item>
 /// <item><c>{sale:ID}:queue</c> hash: the waiting room's state: <c>issued</c> (last ticket handed out),
 /// <c>through</c> (the line passed ticket T), <c>at</c>/<c>credit</c> (admission rate bookkeeping), <c>cut</c> (presence
-/// swept up to), <c>abandoned</c> (places dropped), <c>paused</c> ("1": admission stopped), <c>seq</c>
+/// swept up to), <c>abandoned</c> (places dropped), <c>paused</c> ("1": admission stopped) and <c>pausev</c> (its version as journaled in PostgreSQL), <c>seq</c>
 /// (order of published live frames), <c>st</c> (last published sale status).</item>
 /// <item><c>{sale:ID}:tickets</c> hash: user (N) -> ticket. <c>{sale:ID}:line</c> list: users in ticket order
 /// (index = ticket - 1).</item>

@@ -90,6 +90,7 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
     private readonly RedisScript _revoke = new(WaitingRoomScripts.Revoke);
     private readonly RedisScript _close = new(WaitingRoomScripts.CloseEntries);
     private readonly RedisScript _applyDraw = new(WaitingRoomScripts.ApplyDraw);
+    private readonly RedisScript _setPause = new(WaitingRoomScripts.SetPause);
 
     public async Task LoadScriptsAsync()
     {
@@ -101,6 +102,7 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
         await _revoke.LoadAsync(_redis).ConfigureAwait(false);
         await _close.LoadAsync(_redis).ConfigureAwait(false);
         await _applyDraw.LoadAsync(_redis).ConfigureAwait(false);
+        await _setPause.LoadAsync(_redis).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -158,14 +160,11 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
 
     /// <summary>
     /// Stops (<paramref name="paused"/>) or resumes admission of the sale's line: the lease holder's next step reads it,
-    /// whichever host it is. Admitted shoppers keep their windows and buy as before.
+    /// whichever host it is. Admitted shoppers keep their windows and buy as before. <paramref name="version"/> is the
+    /// pause's version as journaled in PostgreSQL (written first): an older one than Redis holds is ignored (false).
     /// </summary>
-    public async Task SetPausedAsync(Guid saleId, bool paused)
-    {
-        var db = _redis.GetDatabase();
-        var queue = KeysFor(saleId).Queue;
-        _ = paused ? await db.HashSetAsync(queue, "paused", "1").ConfigureAwait(false) : await db.HashDeleteAsync(queue, "paused").ConfigureAwait(false);
-    }
+    public async Task<bool> SetPausedAsync(Guid saleId, bool paused, long version) =>
+        (long)await _setPause.EvaluateAsync(_redis, [KeysFor(saleId).Queue], [paused ? 1 : 0, version]).ConfigureAwait(false) == 1;
 
     /// <summary>The operator's figures of the sale's line, or null when Redis holds no state for it.</summary>
     public async Task<LineStats?> StatsAsync(Guid saleId)

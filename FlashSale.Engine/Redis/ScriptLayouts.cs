@@ -55,8 +55,11 @@ internal static class InstallArgs
     public const int PresentCount = 18;
     public const int LinePre = 19;
     public const int EntrantCount = 20;
+    /// <summary>The operator's pause as journaled: "1" or "0", and its version (0: none journaled).</summary>
+    public const int LinePaused = 21;
+    public const int LinePauseVersion = 22;
     /// <summary>Values before the variable part.</summary>
-    public const int Header = 21;
+    public const int Header = 23;
 
     /// <summary>The arguments that install <paramref name="sale"/> with this state, built under <paramref name="epoch"/>.</summary>
     public static RedisValue[] Build(
@@ -106,6 +109,8 @@ internal static class InstallArgs
         args[PresentCount] = line.Present.Count;
         args[LinePre] = line.Pre;
         args[EntrantCount] = line.Entrants.Count;
+        args[LinePaused] = line.Paused ? 1 : 0;
+        args[LinePauseVersion] = line.PauseVersion;
         line.Line.CopyTo(args, i);
         i += line.Line.Length;
         foreach (var (user, ticket) in line.Tickets)

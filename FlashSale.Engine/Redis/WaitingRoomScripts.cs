@@ -349,6 +349,19 @@ internal static class WaitingRoomScripts
         """;
 
     /// <summary>
+    /// Sets the operator's pause of a line, journaled first in PostgreSQL with a version that grows with every write:
+    /// taken only when newer than the version held, so two operators or hosts racing converge on the last write, and a
+    /// retry after a failure converges too. KEYS: 1 queue. ARGV: paused "1"/"0", version.
+    /// Reply: 1 taken, 0 an equal or newer version is held.
+    /// </summary>
+    public static readonly string SetPause = """
+        if tonumber(redis.call('HGET', KEYS[1], 'pausev') or '0') >= tonumber(ARGV[2]) then return 0 end
+        if ARGV[1] == '1' then redis.call('HSET', KEYS[1], 'paused', '1') else redis.call('HDEL', KEYS[1], 'paused') end
+        redis.call('HSET', KEYS[1], 'pausev', ARGV[2])
+        return 1
+        """;
+
+    /// <summary>
     /// The operator's view of a line, read atomically.
     /// KEYS: 1 meta, 2 stock, 3 queue, 4 admitted, 5 absent, 6 back, 7 users.
     /// Reply (<see cref="StatsLayout"/>): {-1} no sale state; otherwise the figures <see cref="StatsLayout"/> names.

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using FlashSale.Engine.Core;
+using FlashSale.Engine.Postgres;
 using FlashSale.Engine.Redis;
 using FlashSale.Host.Infrastructure.Problems;
 using FlashSale.Host.Infrastructure.Security;
@@ -37,36 +38,60 @@ public sealed record LineStatsResponse(
 [JsonSerializable(typeof(LineStatsResponse))]
 internal sealed partial class LineControlJsonContext : JsonSerializerContext;
 
-/// <summary>The services the operator's line routes use; <see cref="Room"/> exists only on the Redis purchase path.</summary>
+/// <summary>
+/// The services the operator's line routes use; <see cref="Room"/> and <see cref="Journal"/> exist only on the Redis
+/// purchase path.
+/// </summary>
 public sealed record LineControlServices(SaleDefinitions Definitions, WaitingRoomCatalog Catalog, IStockAuthority Authority,
-    SaleSignals Signals, [FromServices] RedisWaitingRoom? Room = null);
+    SaleSignals Signals, [FromServices] RedisWaitingRoom? Room = null, [FromServices] PostgresLineJournal? Journal = null);
 
 /// <summary>
 /// The operator's controls of a line (admin only): pause stops admission (an emergency stop: shoppers already admitted
 /// keep their windows and buy as before; the line keeps presence), resume continues from where it stopped. The flag
 /// lives in Redis and the lease holder's next step reads it, so it works whichever host takes the request or moves
-/// the line. Stats are the line's figures, read in one atomic call.
+/// the line. The pause is written to PostgreSQL first (with a version), then Redis (which takes only a newer version): a
+/// Redis data loss and the line's rebuild keep it, and two operators racing converge on the last write. Stats are the
+/// line's figures, read in one atomic call.
 /// </summary>
 public static class LineControlEndpoints
 {
     public static IEndpointRouteBuilder MapLineControl(this IEndpointRouteBuilder routes)
     {
         var queue = routes.MapGroup("/api/v1/flash-sales/{id:guid}/queue").WithTags("Waiting room").RequireAuthorization(Roles.AdminPolicy);
-        queue.MapPost("/pause", (Guid id, [AsParameters] LineControlServices services, CancellationToken ct) => SetPausedAsync(id, true, services, ct));
-        queue.MapPost("/resume", (Guid id, [AsParameters] LineControlServices services, CancellationToken ct) => SetPausedAsync(id, false, services, ct));
+        queue.MapPost("/pause", (Guid id, HttpContext http, [AsParameters] LineControlServices services, CancellationToken ct) =>
+            SetPausedAsync(id, true, http, services, ct));
+        queue.MapPost("/resume", (Guid id, HttpContext http, [AsParameters] LineControlServices services, CancellationToken ct) =>
+            SetPausedAsync(id, false, http, services, ct));
         queue.MapGet("/stats", StatsAsync);
         return routes;
     }
 
-    public static async Task<Results<Ok<LineStatsResponse>, ProblemHttpResult>> SetPausedAsync(Guid id, bool paused, LineControlServices services,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// Pauses or resumes: PostgreSQL first, then Redis. A failure of either is answered 503 with Retry-After, and a retry
+    /// converges: it writes a newer version to both. (PostgreSQL written and Redis not: the journal holds the operator's
+    /// wish, which the retry, or at the latest a rebuild of the sale's state, puts into Redis.)
+    /// </summary>
+    public static async Task<Results<Ok<LineStatsResponse>, ProblemHttpResult>> SetPausedAsync(Guid id, bool paused, HttpContext http,
+        LineControlServices services, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(http);
         if (await FindLineAsync(id, services, cancellationToken) is { } refusal)
         {
             return refusal;
         }
-        await services.Room!.SetPausedAsync(id, paused);
+        try
+        {
+            var version = await services.Journal!.SetPausedAsync(id, paused, cancellationToken);
+            await services.Room!.SetPausedAsync(id, paused, version);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or StackExchange.Redis.RedisException or TimeoutException)
+        {
+            http.Response.Headers.RetryAfter = "1";
+            return Problems.Of(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ServiceUnavailable,
+                paused ? "The line could not be paused right now." : "The line could not be resumed right now.",
+                "Try again after the Retry-After delay: a retry converges whatever was written before the failure.");
+        }
         // Every screen in line hears it with the next queue frame (its "paused" field), not at its next poll.
         services.Signals.Mark(id, SaleSignals.Queue);
         return await StatsAsync(id, services, cancellationToken);
@@ -114,7 +139,7 @@ public static class LineControlEndpoints
         {
             return Problems.Conflict(WaitingRoomProblems.NoWaitingRoom, "This sale has no waiting room.", "There is no line to pause or read.");
         }
-        return services.Room is null
+        return services.Room is null || services.Journal is null
             ? Problems.Of(StatusCodes.Status501NotImplemented, WaitingRoomProblems.WaitingRoomUnavailable,
                 "The waiting room needs Redis; this host runs alone without it.", "Run the host with ConnectionStrings:Redis set.")
             : null;

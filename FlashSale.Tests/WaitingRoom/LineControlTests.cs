@@ -1,8 +1,12 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using Dapper;
+using FlashSale.Engine.Redis;
 using FlashSale.Host.WaitingRoom;
 using FlashSale.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
 
 namespace FlashSale.Tests.WaitingRoom;
 
@@ -95,6 +99,44 @@ public sealed class LineControlTests(TwoFastHosts hosts) : IClassFixture<TwoFast
         {
             Assert.False((await me.Content.ReadFromJsonAsync<QueueBody>())!.Paused);
         }
+    }
+
+    [Fact]
+    public async Task Operators_pausing_and_resuming_at_once_on_two_hosts_leave_Redis_as_PostgreSQL_holds_it()
+    {
+        var sale = await hosts.First.CreateSaleAsync(stock: 10);
+        using var adminOne = await hosts.First.AdminAsync();
+        using var adminTwo = await hosts.Second.AdminAsync();
+        var requests = Enumerable.Range(0, 24).Select(async i =>
+        {
+            using var response = await (i % 2 == 0 ? adminOne : adminTwo).PostAsync($"/api/v1/flash-sales/{sale}/queue/{(i % 3 == 0 ? "pause" : "resume")}", null);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        });
+        await Task.WhenAll(requests);
+
+        await using var db = await hosts.First.Database.DataSource.OpenConnectionAsync();
+        var (paused, version) = await db.QuerySingleAsync<(bool, long)>("select paused, pause_version from line_progress where flash_sale_id = @sale", new { sale });
+        Assert.Equal(24, version);
+        var queue = await hosts.First.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase()
+            .HashGetAsync(RedisSaleKeys.For(sale).Queue, ["paused", "pausev"]);
+        Assert.Equal((paused, 24L), (queue[0] == "1", (long)queue[1]));
+        Assert.Equal(paused, (await StatsAsync(adminOne, sale)).Paused);
+    }
+
+    [Fact]
+    public async Task Redis_takes_a_pause_only_with_a_newer_version_than_it_holds()
+    {
+        var sale = await hosts.First.CreateSaleAsync(stock: 10);
+        using var admin = await hosts.First.AdminAsync();
+        _ = await StatsAsync(admin, sale); // the sale's state is in Redis
+        var room = hosts.First.Services.GetRequiredService<RedisWaitingRoom>();
+
+        Assert.True(await room.SetPausedAsync(sale, paused: true, version: 2));
+        Assert.False(await room.SetPausedAsync(sale, paused: false, version: 1)); // a slower, older write loses
+        Assert.False(await room.SetPausedAsync(sale, paused: false, version: 2));
+        Assert.True((await StatsAsync(admin, sale)).Paused);
+        Assert.True(await room.SetPausedAsync(sale, paused: false, version: 3));
+        Assert.False((await StatsAsync(admin, sale)).Paused);
     }
 
     [Fact]

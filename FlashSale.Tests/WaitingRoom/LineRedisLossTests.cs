@@ -106,6 +106,87 @@ public sealed class LineRedisLossTests(PrivateRedisLineApp rig) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_paused_line_stays_paused_after_Redis_FLUSHALL_and_its_rebuild_and_resume_admits_the_next_ticket()
+    {
+        // An emergency stop must not be lifted silently by a Redis data loss: the rebuilt line is paused as before.
+        var sale = await App.CreateSaleAsync(stock: 100, window: 600);
+        var shoppers = await App.BulkShoppersAsync(2);
+        using var client = App.Anonymous();
+        await client.JoinOkAsync(sale, shoppers[0].AccessToken);
+        await client.WaitAdmittedAsync(sale, shoppers[0].AccessToken);
+        await App.SetLinePausedAsync(sale, paused: true);
+        Assert.Equal(2, (await client.JoinOkAsync(sale, shoppers[1].AccessToken)).Ticket);
+        await using (var db = await App.Database.DataSource.OpenConnectionAsync())
+        {
+            await WaitForAsync(async () => await db.ExecuteScalarAsync<long?>("select through from line_progress where flash_sale_id = @sale", new { sale }) == 1);
+        }
+
+        await rig.Redis.FlushAllAsync();
+        var redis = App.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        Assert.False(await redis.KeyExistsAsync(RedisSaleKeys.For(sale).Meta));
+
+        // The place read rebuilds the sale from PostgreSQL, as in the test above.
+        using (var me = await client.PlaceAsync(sale, shoppers[1].AccessToken))
+        {
+            var place = (await me.Content.ReadFromJsonAsync<QueueBody>())!;
+            Assert.Equal((HttpStatusCode.OK, 2L, false, true), (me.StatusCode, place.Ticket, place.Admitted, place.Paused));
+        }
+        using var admin = await App.AdminAsync();
+        Assert.True((await admin.GetFromJsonAsync<FlashSale.Host.WaitingRoom.LineStatsResponse>($"/api/v1/flash-sales/{sale}/queue/stats"))!.Paused);
+        await Task.Delay(500); // twenty-five 20 ms steps: an unpaused line would have admitted ticket 2 at the first one
+        using (var me = await client.PlaceAsync(sale, shoppers[1].AccessToken))
+        {
+            Assert.False((await me.Content.ReadFromJsonAsync<QueueBody>())!.Admitted);
+        }
+
+        await App.SetLinePausedAsync(sale, paused: false);
+        Assert.Equal(2, (await client.WaitAdmittedAsync(sale, shoppers[1].AccessToken)).Ticket);
+    }
+
+    [Fact]
+    public async Task A_pause_while_Redis_is_down_is_answered_503_and_its_retry_converges()
+    {
+        var sale = await App.CreateSaleAsync(stock: 10);
+        using var admin = await App.AdminAsync();
+        _ = await admin.GetFromJsonAsync<FlashSale.Host.WaitingRoom.LineStatsResponse>($"/api/v1/flash-sales/{sale}/queue/stats");
+
+        await rig.Redis.ShutdownAsync();
+        try
+        {
+            using var refused = await admin.PostAsync($"/api/v1/flash-sales/{sale}/queue/pause", null);
+            await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.ServiceUnavailable, "service-unavailable");
+            Assert.Equal("1", refused.Headers.RetryAfter?.ToString());
+        }
+        finally
+        {
+            await rig.Redis.StartAgainAsync();
+        }
+
+        // PostgreSQL took the first attempt (version 1) and Redis did not: the retry writes a newer version to both.
+        await using (var db = await App.Database.DataSource.OpenConnectionAsync())
+        {
+            Assert.Equal((true, 1L), await db.QuerySingleAsync<(bool, long)>(
+                "select paused, pause_version from line_progress where flash_sale_id = @sale", new { sale }));
+        }
+        var redis = App.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        await WaitForAsync(async () =>
+        {
+            try
+            {
+                return await redis.PingAsync() >= TimeSpan.Zero; // the host's connection is back
+            }
+            catch (RedisException)
+            {
+                return false;
+            }
+        });
+        Assert.False((await redis.HashGetAsync(RedisSaleKeys.For(sale).Queue, "paused")).HasValue);
+        await App.SetLinePausedAsync(sale, paused: true);
+        Assert.Equal("2", (string?)await redis.HashGetAsync(RedisSaleKeys.For(sale).Queue, "pausev"));
+        Assert.True((await admin.GetFromJsonAsync<FlashSale.Host.WaitingRoom.LineStatsResponse>($"/api/v1/flash-sales/{sale}/queue/stats"))!.Paused);
+    }
+
+    [Fact]
     public async Task Redis_FLUSHALL_before_and_after_a_pre_queue_draw_keeps_the_entrants_and_the_drawn_tickets()
     {
         var startsAt = DateTimeOffset.UtcNow.AddMinutes(10);
