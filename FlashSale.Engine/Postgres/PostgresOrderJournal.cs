@@ -32,13 +32,6 @@ public sealed record PostgresOrderJournalOptions
     /// present is redone through the staging table. False always goes through the staging table.
     /// </summary>
     public bool DirectCopy { get; init; } = true;
-
-    /// <summary>
-    /// Write each new order's "reserved" notice into <c>notification_outbox</c> in the same transaction: on the direct
-    /// way one insert sent with the COMMIT (no round trip of its own), on the staging way a CTE of the insert. The
-    /// host sets it from <c>Notify:Enabled</c>.
-    /// </summary>
-    public bool ReservationNotices { get; init; }
 }
 
 /// <summary>
@@ -57,11 +50,10 @@ public sealed record PostgresOrderJournalOptions
 /// under another order id) fails the batch loudly. An order the insert skipped must already be there with the same
 /// sale and shopper, else the batch fails (<see cref="OrderConflictException"/>): nothing is answered 201 for a row
 /// this commit neither inserted nor found.</item>
-/// <item>with <see cref="PostgresOrderJournalOptions.ReservationNotices"/>, each order's "reserved" notice into
-/// <c>notification_outbox</c> (<see cref="ReservationNotice"/>): on the direct way one insert from the orders' ids
-/// pipelined with the COMMIT (the same round trips as without notices), on the staging way a CTE over the inserted
-/// rows, so a notice commits with its order and a replayed order gets none.</item>
 /// </list>
+/// Nothing else: an order's "reserved" notice is derived from its row afterwards, off the purchase path (each row
+/// carries its transaction's id, <c>orders.journal_xact</c>; <see cref="ReservationNoticeFeed"/>), so a commit costs
+/// the same with notifications on as off.
 /// When the transaction fails on one batch's data (a value the table refuses, a conflict), the commit is redone one
 /// batch per transaction, so one sale's bad order fails only its own callers. The reservation is the order row
 /// itself: the inventory ledger records what happens to a sale's units afterwards (paid, expired, cancelled,
@@ -81,14 +73,6 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
 
     private static readonly string Insert =
         $"insert into orders ({OrderRow.Columns}) select {OrderRow.Columns} from order_staging on conflict (id) do nothing returning id";
-
-    private static readonly string InsertWithNotices =
-        $"""
-        with inserted as (
-            insert into orders ({OrderRow.Columns}) select {OrderRow.Columns} from order_staging on conflict (id) do nothing returning id, user_id
-        ), {ReservationNotice.FromInserted}
-        select id from inserted
-        """;
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresOrderJournalOptions _options;
@@ -291,7 +275,7 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
                 return await DirectAsync(writer, batch, start, count).ConfigureAwait(false);
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DeadlockDetected
-                || (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName is "orders_pkey" or ReservationNotice.Constraint))
+                || (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "orders_pkey"))
             {
                 Interlocked.Increment(ref _fallbacks);
             }
@@ -314,59 +298,14 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
         }
     }
 
-    private async Task<int> DirectAsync(WriterState writer, List<Pending> batch, int start, int count)
+    private static async Task<int> DirectAsync(WriterState writer, List<Pending> batch, int start, int count)
     {
         var connection = writer.Connection!;
         await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
         await CheckEpochsAsync(writer, batch, start, count, transaction).ConfigureAwait(false);
         var rows = await CopyAsync(connection, CopyOrders, OrderRow.Write, batch, start, count).ConfigureAwait(false);
-        if (_options.ReservationNotices)
-        {
-            await CommitWithNoticesAsync(writer, batch, start, count, transaction).ConfigureAwait(false);
-        }
-        else
-        {
-            await transaction.CommitAsync().ConfigureAwait(false);
-        }
+        await transaction.CommitAsync().ConfigureAwait(false);
         return rows;
-    }
-
-    /// <summary>
-    /// The orders' "reserved" notices and the COMMIT as one batch: one round trip, where a COPY of its own cost two more
-    /// per commit (begin, then rows and end) while every purchase of the commit waited (docs/PERFORMANCE.md). The batch
-    /// ends with one Sync, so a failing insert skips the COMMIT and the transaction is rolled back when disposed; a COMMIT
-    /// that ran leaves the connection idle, which completes <paramref name="transaction"/>.
-    /// </summary>
-    private static async Task CommitWithNoticesAsync(WriterState writer, List<Pending> batch, int start, int count, NpgsqlTransaction transaction)
-    {
-        var users = writer.NoticeUsers;
-        var orders = writer.NoticeOrders;
-        users.Clear();
-        orders.Clear();
-        for (var i = start; i < start + count; i++)
-        {
-            if (batch[i].Waiter.Refusal is not null)
-            {
-                continue;
-            }
-            foreach (var order in batch[i].Orders.Span)
-            {
-                users.Add(order.UserId);
-                orders.Add(order.OrderId);
-            }
-        }
-        await using var commit = new NpgsqlBatch(transaction.Connection, transaction)
-        {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand(ReservationNotice.InsertMany)
-                {
-                    Parameters = { new NpgsqlParameter<List<Guid>> { TypedValue = users }, new NpgsqlParameter<List<Guid>> { TypedValue = orders } },
-                },
-                new NpgsqlBatchCommand("commit"),
-            },
-        };
-        await commit.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
     private delegate void RowWriter(NpgsqlBinaryImporter importer, in AcceptedOrder order);
@@ -393,7 +332,7 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
         return rows;
     }
 
-    private async Task<int> StagedAsync(WriterState writer, List<Pending> batch, int start, int count)
+    private static async Task<int> StagedAsync(WriterState writer, List<Pending> batch, int start, int count)
     {
         var connection = writer.Connection!;
         await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
@@ -401,7 +340,7 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
         await CopyAsync(connection, CopyStaging, OrderRow.Write, batch, start, count).ConfigureAwait(false);
         var inserted = writer.Inserted;
         inserted.Clear();
-        await using (var insert = new NpgsqlCommand(_options.ReservationNotices ? InsertWithNotices : Insert, connection, transaction))
+        await using (var insert = new NpgsqlCommand(Insert, connection, transaction))
         await using (var reader = await insert.ExecuteReaderAsync().ConfigureAwait(false))
         {
             while (await reader.ReadAsync().ConfigureAwait(false))
@@ -546,10 +485,6 @@ public sealed class PostgresOrderJournal : IOrderJournal, IOrderLookup, IAsyncDi
         public HashSet<Guid> Inserted { get; } = [];
 
         public Dictionary<Guid, (Guid SaleId, Guid UserId)> Skipped { get; } = [];
-
-        public List<Guid> NoticeUsers { get; } = [];
-
-        public List<Guid> NoticeOrders { get; } = [];
     }
 
     private readonly record struct Pending(ReadOnlyMemory<AcceptedOrder> Orders, Waiter Waiter);

@@ -8,8 +8,9 @@ public sealed class NotifyOptions
     public const string Section = "Notify";
 
     /// <summary>
-    /// Off: no outbox row is written anywhere (not even by the journal's commit) and nothing is dispatched, so the
-    /// purchase path can be measured with and without notifications (docs/PERFORMANCE.md).
+    /// Off: no outbox row is written anywhere (the feeder of reservation notices does not run either) and nothing is
+    /// dispatched, so the purchase path can be measured with and without notifications (docs/PERFORMANCE.md). The
+    /// journal's commit is the same either way: reservation notices are fed from the orders afterwards.
     /// </summary>
     public bool Enabled { get; set; } = true;
 

@@ -42,7 +42,7 @@ public sealed partial class OutboxDispatcher(
         left join flash_sales s on s.id = coalesce(d.flash_sale_id, o.subject_id)
         left join products p on p.id = s.product_id
         where o.state = 'pending' and o.next_attempt_at <= now()
-        order by o.next_attempt_at
+        order by o.next_attempt_at, o.id
         limit @limit
         for update of o skip locked
         """;

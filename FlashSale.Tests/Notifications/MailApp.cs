@@ -60,19 +60,41 @@ public class MailApp : FlashSaleApp
         return (email, await BuyAsync(client, saleId));
     }
 
-    /// <summary>Waits until the subject's only outbox row satisfies <paramref name="done"/>.</summary>
+    /// <summary>
+    /// Waits until the subject's only outbox row satisfies <paramref name="done"/> (a reservation's row appears once the
+    /// feeder queued it).
+    /// </summary>
     public async Task<(string Kind, string State, int Attempts)> WaitForRowAsync(Guid subjectId, Func<(string Kind, string State, int Attempts), bool> done,
         string what)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
-            var row = (await OutboxAsync(subjectId)).Single();
-            if (done(row))
+            var row = (await OutboxAsync(subjectId)).SingleOrDefault();
+            if (row.Kind is not null && done(row))
             {
                 return row;
             }
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"{what}: the row is {row}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>
+    /// Waits until the shopper's list of notifications holds one (a reservation's is queued by the feeder within its
+    /// period, not by the purchase's commit) and returns it.
+    /// </summary>
+    public static async Task<JsonElement> WaitForListedAsync(HttpClient shopper)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var items = (await shopper.GetFromJsonAsync<JsonElement>("/api/v1/notifications")).EnumerateArray().ToList();
+            if (items.Count > 0)
+            {
+                return Assert.Single(items);
+            }
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), "no notification was listed");
             await Task.Delay(50);
         }
     }

@@ -148,8 +148,7 @@ public sealed class NotificationEmailTests(MailApp app) : IClassFixture<MailApp>
         var (second, _) = await ShopperAsync();
         var orderId = await MailApp.BuyAsync(first, saleId);
 
-        var mine = await first.GetFromJsonAsync<JsonElement>("/api/v1/notifications");
-        Assert.Equal(orderId, Assert.Single(mine.EnumerateArray()).GetProperty("subjectId").GetGuid());
+        Assert.Equal(orderId, (await MailApp.WaitForListedAsync(first)).GetProperty("subjectId").GetGuid());
         Assert.Empty((await second.GetFromJsonAsync<JsonElement>("/api/v1/notifications")).EnumerateArray());
         await ProblemAssert.IsValidationProblemAsync(await first.GetAsync("/api/v1/notifications?limit=0"), "limit");
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.Anonymous().GetAsync("/api/v1/notifications")).StatusCode);

@@ -17,9 +17,11 @@ public sealed class UnsentNotificationTests(FlashSaleApp app) : IClassFixture<Fl
         var saleId = await app.CreateSaleAsync(totalStock: 5, perUserLimit: 1);
         using var client = await app.ShopperAsync();
         var orderId = await MailApp.BuyAsync(client, saleId);
-        await Task.Delay(500); // a dispatcher would have sent it by now
 
-        var item = Assert.Single((await client.GetFromJsonAsync<JsonElement>("/api/v1/notifications")).EnumerateArray());
+        // The feeder queues it within a period (500 ms here); a dispatcher would have sent it in the next one.
+        var item = await MailApp.WaitForListedAsync(client);
+        await Task.Delay(500);
+        item = Assert.Single((await client.GetFromJsonAsync<JsonElement>("/api/v1/notifications")).EnumerateArray());
         Assert.Equal("reserved", item.GetProperty("kind").GetString());
         Assert.Equal(orderId, item.GetProperty("subjectId").GetGuid());
         Assert.Equal("pending", item.GetProperty("state").GetString());

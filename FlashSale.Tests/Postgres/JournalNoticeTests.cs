@@ -1,12 +1,15 @@
 using Dapper;
+using FlashSale.Engine.Core;
 using FlashSale.Engine.Postgres;
 using FlashSale.Tests.Infrastructure;
 
 namespace FlashSale.Tests.Postgres;
 
 /// <summary>
-/// Issue 16: the journal writes each new order's "reserved" outbox row in the commit of the order, by both of its
-/// ways (direct COPY and the staging insert), never a second one for a replayed order, and none when switched off.
+/// Issue 16: the journal's commit writes only the orders; a feed pass (<see cref="ReservationNoticeFeed"/>) queues one
+/// pending "reserved" notice per order committed since its watermark — by both of the journal's ways, never a second
+/// one for a replayed order or a second pass, and never jumping over an order whose transaction commits after a
+/// later one's.
 /// </summary>
 [Trait("Category", TestCategory.Integration)]
 public sealed class JournalNoticeTests(TestDatabase database) : IClassFixture<TestDatabase>
@@ -21,29 +24,59 @@ public sealed class JournalNoticeTests(TestDatabase database) : IClassFixture<Te
             """, new { saleId })).AsList();
     }
 
+    private static List<(string, Guid, Guid, string)> Reserved(IEnumerable<AcceptedOrder> orders) =>
+        orders.OrderBy(o => o.OrderId).Select(o => ("reserved", o.UserId, o.OrderId, "pending")).ToList();
+
+    /// <summary>One feed pass (waiting while another holds the watermark, which no other feeder of this database does).</summary>
+    private async Task FeedAsync()
+    {
+        while (await ReservationNoticeFeed.FeedOnceAsync(database.DataSource, CancellationToken.None) is null)
+        {
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>
+    /// Feed passes until the sale has <paramref name="count"/> notices, then one more (which must add none). A pass only
+    /// goes up to the oldest transaction still open on the whole server, and other tests share the server: a pass may
+    /// leave the newest orders to a later one.
+    /// </summary>
+    private async Task<List<(string Kind, Guid UserId, Guid SubjectId, string State)>> FeedUntilAsync(Guid saleId, int count)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while ((await NoticesAsync(saleId)).Count < count)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), "the feed never queued them");
+            await FeedAsync();
+        }
+        await FeedAsync();
+        return await NoticesAsync(saleId);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task Each_new_order_gets_one_pending_reserved_notice_for_its_shopper_and_a_replay_none(bool directCopy)
+    public async Task A_commit_writes_no_notice_and_a_feed_pass_queues_one_per_new_order_and_none_for_a_replay(bool directCopy)
     {
-        await using var journal = new PostgresOrderJournal(database.DataSource, new PostgresOrderJournalOptions { DirectCopy = directCopy, ReservationNotices = true });
+        await using var journal = new PostgresOrderJournal(database.DataSource, new PostgresOrderJournalOptions { DirectCopy = directCopy });
         var sale = Guid.NewGuid();
         var orders = Enumerable.Range(0, 20).Select(_ => PostgresOrderJournalTests.Order(sale)).ToArray();
         var later = Enumerable.Range(0, 3).Select(_ => PostgresOrderJournalTests.Order(sale)).ToArray();
 
         await journal.CommitAsync(orders, CancellationToken.None);
+        Assert.Empty(await NoticesAsync(sale)); // the purchase's commit wrote the orders only
+        Assert.Equal(Reserved(orders), await FeedUntilAsync(sale, orders.Length));
         await journal.CommitAsync(orders, CancellationToken.None);
         await journal.CommitAsync(orders.Concat(later).ToArray(), CancellationToken.None); // replays and new orders in one commit
 
-        var expected = orders.Concat(later).OrderBy(o => o.OrderId).Select(o => ("reserved", o.UserId, o.OrderId, "pending")).ToList();
-        Assert.Equal(expected, await NoticesAsync(sale));
+        Assert.Equal(Reserved(orders.Concat(later)), await FeedUntilAsync(sale, orders.Length + later.Length));
     }
 
     [Fact]
-    public async Task Commits_after_commits_on_one_connection_each_write_their_notices_and_a_failed_one_writes_neither_orders_nor_notices()
+    public async Task A_failed_commit_between_commits_leaves_neither_orders_nor_notices()
     {
         // One writer, so every commit reuses the connection whose transaction the previous commit ended.
-        await using var journal = new PostgresOrderJournal(database.DataSource, new PostgresOrderJournalOptions { Writers = 1, ReservationNotices = true });
+        await using var journal = new PostgresOrderJournal(database.DataSource, new PostgresOrderJournalOptions { Writers = 1 });
         var sale = Guid.NewGuid();
         var first = Enumerable.Range(0, 10).Select(_ => PostgresOrderJournalTests.Order(sale)).ToArray();
         var failed = new[] { PostgresOrderJournalTests.Order(sale), PostgresOrderJournalTests.Order(sale, quantity: 0) };
@@ -56,40 +89,58 @@ public sealed class JournalNoticeTests(TestDatabase database) : IClassFixture<Te
             await journal.CommitAsync(last.AsMemory(i, 1), CancellationToken.None);
         }
 
-        var expected = first.Concat(last).OrderBy(o => o.OrderId).Select(o => ("reserved", o.UserId, o.OrderId, "pending")).ToList();
-        Assert.Equal(expected, await NoticesAsync(sale));
+        Assert.Equal(Reserved(first.Concat(last)), await FeedUntilAsync(sale, first.Length + last.Length));
         await using var connection = await database.DataSource.OpenConnectionAsync();
         Assert.Equal(20, await connection.ExecuteScalarAsync<int>("select count(*)::int from orders where flash_sale_id = @sale", new { sale }));
         Assert.Equal(0, journal.StagedCommits);
     }
 
     [Fact]
-    public async Task An_order_whose_notice_is_already_queued_is_committed_with_that_one_notice()
+    public async Task An_order_whose_notice_was_queued_another_way_first_keeps_that_one_notice()
     {
-        await using var journal = new PostgresOrderJournal(database.DataSource, new PostgresOrderJournalOptions { Writers = 1, ReservationNotices = true });
+        await using var journal = new PostgresOrderJournal(database.DataSource, new PostgresOrderJournalOptions { Writers = 1 });
         var sale = Guid.NewGuid();
         var orders = Enumerable.Range(0, 3).Select(_ => PostgresOrderJournalTests.Order(sale)).ToArray();
+        await journal.CommitAsync(orders, CancellationToken.None);
         await using (var connection = await database.DataSource.OpenConnectionAsync())
         {
+            // What pay does when it comes before the feed (OrderNotices): the reserved notice ahead of its own.
             await connection.ExecuteAsync("insert into notification_outbox (kind, user_id, subject_id) values ('reserved', @UserId, @OrderId)", new { orders[1].UserId, orders[1].OrderId });
         }
 
-        await journal.CommitAsync(orders, CancellationToken.None);
 
-        var expected = orders.OrderBy(o => o.OrderId).Select(o => ("reserved", o.UserId, o.OrderId, "pending")).ToList();
-        Assert.Equal(expected, await NoticesAsync(sale));
-        Assert.Equal(3, journal.InsertedOrders);
-        Assert.Equal(1, journal.StagedCommits); // the direct way met the queued notice and the commit went the staging way
+        Assert.Equal(Reserved(orders), await FeedUntilAsync(sale, orders.Length));
+        Assert.Equal(0, journal.StagedCommits); // the commit met no notice: it writes none
     }
 
+    /// <summary>
+    /// The case a watermark on ids gets wrong: transaction A takes its id (and inserts its order) first, B commits
+    /// after it, a feed pass runs while A is still open, then A commits. A watermark moved past B by that pass would
+    /// jump over A's order for ever; the feed's only moves below every transaction still open, so A's order is queued
+    /// by the pass after A's commit, and B's is queued once.
+    /// </summary>
     [Fact]
-    public async Task With_notices_off_the_journal_writes_only_orders()
+    public async Task An_order_committed_after_a_later_transaction_and_after_a_feed_pass_is_still_queued_once()
     {
-        await using var journal = new PostgresOrderJournal(database.DataSource, new PostgresOrderJournalOptions { ReservationNotices = false });
+        await using var journal = new PostgresOrderJournal(database.DataSource, new PostgresOrderJournalOptions { Writers = 1 });
         var sale = Guid.NewGuid();
+        var early = PostgresOrderJournalTests.Order(sale);
+        var late = PostgresOrderJournalTests.Order(sale);
+        await using var open = await database.DataSource.OpenConnectionAsync();
+        await using (var transaction = await open.BeginTransactionAsync())
+        {
+            await open.ExecuteAsync(
+                """
+                insert into orders (id, flash_sale_id, user_id, quantity, unit_price, total_price, status, idempotency_key, created_at, expires_at, updated_at)
+                values (@OrderId, @SaleId, @UserId, 1, 19.99, 19.99, 'reserved', @IdempotencyKey, now(), now() + interval '10 minutes', now())
+                """, new { early.OrderId, early.SaleId, early.UserId, early.IdempotencyKey }, transaction);
+            await journal.CommitAsync(new[] { late }, CancellationToken.None);
+            await FeedAsync();
+            Assert.Empty(await NoticesAsync(sale)); // held back below the open transaction: not even the later order yet
 
-        await journal.CommitAsync(Enumerable.Range(0, 5).Select(_ => PostgresOrderJournalTests.Order(sale)).ToArray(), CancellationToken.None);
+            await transaction.CommitAsync();
+        }
 
-        Assert.Empty(await NoticesAsync(sale));
+        Assert.Equal(Reserved([early, late]), await FeedUntilAsync(sale, 2));
     }
 }

@@ -4,7 +4,6 @@ using FlashSale.Engine.Postgres;
 using FlashSale.Engine.Redis;
 using FlashSale.Host.Infrastructure.Events;
 using FlashSale.Host.Infrastructure.Redis;
-using FlashSale.Host.Notifications;
 using FlashSale.Host.Orders;
 using FlashSale.Host.Orders.Payments;
 using FlashSale.Host.Realtime;
@@ -114,12 +113,9 @@ public static class EngineSetup
 
         services.AddSingleton<SaleSignals>();
         services.AddSingleton(sp => new PostgresSaleStateReader(sp.GetRequiredService<NpgsqlDataSource>()));
-        // Whether the commit also writes each reservation's notice is Notify:Enabled's to say, not a journal setting of its own.
+        // The commit writes only orders: their "reserved" notices are fed from the rows afterwards (Notifications/ReservedNoticeFeeder).
         services.AddSingleton(sp => new PostgresOrderJournal(sp.GetRequiredService<NpgsqlDataSource>(),
-            sp.GetRequiredService<IOptions<PostgresOrderJournalOptions>>().Value with
-            {
-                ReservationNotices = sp.GetRequiredService<IOptions<NotifyOptions>>().Value.Enabled,
-            }));
+            sp.GetRequiredService<IOptions<PostgresOrderJournalOptions>>().Value));
         services.AddSingleton<IOrderJournal>(sp => sp.GetRequiredService<PostgresOrderJournal>());
         services.AddSingleton(sp => new SaleEngineRegistry(sp.GetRequiredService<IStockAuthority>(), sp.GetRequiredService<IOrderJournal>(),
             sp.GetRequiredService<IOptions<SaleEngineOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
