@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
+using FlashSale.Host.Infrastructure.Hosting;
 using FlashSale.Host.Infrastructure.Problems;
 using FlashSale.Host.Sales;
 using Microsoft.Extensions.Options;
@@ -29,8 +30,9 @@ public static partial class RealtimeEndpoints
 
     public static IEndpointRouteBuilder MapRealtime(this IEndpointRouteBuilder routes)
     {
-        // No RequireAuthorization: the endpoint checks the token itself (SocketTokens), so the socket holds no principal.
-        routes.MapGet("/ws", Connect).WithTags("Realtime");
+        // No RequireAuthorization: the endpoint checks the token itself (SocketTokens), so the socket holds no principal,
+        // and it is served ahead of the middleware that would keep state for the socket's whole life (AsLongLived).
+        routes.MapGet("/ws", Connect).WithTags("Realtime").AsLongLived();
         routes.MapSocketTickets();
         return routes;
     }
@@ -74,7 +76,7 @@ public static partial class RealtimeEndpoints
             hub.Register(connection);
             try
             {
-                await ReceiveAsync(socket, connection, hub, definitions, settings, loggers.CreateLogger("FlashSale.Realtime"), http.RequestAborted);
+                await ReceiveAsync(socket, connection, hub, definitions, settings, loggers.CreateLogger("FlashSale.Realtime"));
             }
             finally
             {
@@ -105,8 +107,11 @@ public static partial class RealtimeEndpoints
     }
 
     private static async Task ReceiveAsync(WebSocket socket, LiveConnection connection, RealtimeHub hub, SaleDefinitions definitions,
-        RealtimeOptions settings, ILogger logger, CancellationToken aborted)
+        RealtimeOptions settings, ILogger logger)
     {
+        // No cancellation token: a token registration would live as long as each pending receive (all of a socket's
+        // life), and reading RequestAborted makes Kestrel create a token source per socket. A dropped connection or
+        // LiveConnection.Abort ends the receive with an exception instead.
         var errors = 0;
         var closing = false;
         var limit = settings.MaxFrameBytes;
@@ -116,7 +121,7 @@ public static partial class RealtimeEndpoints
             try
             {
                 // Wait for data without holding a buffer: 10,000 idle sockets hold no receive memory.
-                first = await socket.ReceiveAsync(Memory<byte>.Empty, aborted);
+                first = await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
             }
             catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
             {
@@ -144,7 +149,7 @@ public static partial class RealtimeEndpoints
                     {
                         // Past the limit the rest of the message is read into the same spare space and dropped.
                         var room = tooBig ? buffer.AsMemory(0, limit + 1) : buffer.AsMemory(length, limit + 1 - length);
-                        part = await socket.ReceiveAsync(room, aborted);
+                        part = await socket.ReceiveAsync(room, CancellationToken.None);
                     }
                     catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
                     {
@@ -176,7 +181,7 @@ public static partial class RealtimeEndpoints
                     continue;
                 }
                 var error = type == WebSocketMessageType.Text
-                    ? await HandleAsync(buffer.AsMemory(0, length), connection, hub, definitions, settings, aborted)
+                    ? await HandleAsync(buffer.AsMemory(0, length), connection, hub, definitions, settings)
                     : (ErrorCodes.MalformedFrame, "Only JSON text frames are understood.");
                 if (error is { } bad)
                 {
@@ -197,7 +202,7 @@ public static partial class RealtimeEndpoints
     }
 
     private static async ValueTask<(string Code, string Message)?> HandleAsync(ReadOnlyMemory<byte> frame, LiveConnection connection,
-        RealtimeHub hub, SaleDefinitions definitions, RealtimeOptions settings, CancellationToken cancellationToken)
+        RealtimeHub hub, SaleDefinitions definitions, RealtimeOptions settings)
     {
         if (!TryRead(frame.Span, out var type, out var saleIdText))
         {
@@ -235,7 +240,7 @@ public static partial class RealtimeEndpoints
         {
             return (ErrorCodes.TooManySubscriptions, $"A socket may follow at most {settings.MaxSubscriptionsPerSocket} sales.");
         }
-        if (await definitions.FindAsync(saleId, cancellationToken) is null)
+        if (await definitions.FindAsync(saleId, CancellationToken.None) is null)
         {
             return (ErrorCodes.UnknownSale, "No sale has this id.");
         }

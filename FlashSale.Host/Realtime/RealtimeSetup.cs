@@ -35,10 +35,10 @@ public static class RealtimeSetup
         return services;
     }
 
-    public static WebApplication UseFlashSaleRealtime(this WebApplication app)
+    public static IApplicationBuilder UseFlashSaleRealtime(this IApplicationBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var options = app.Services.GetRequiredService<IOptions<RealtimeOptions>>().Value;
+        var options = app.ApplicationServices.GetRequiredService<IOptions<RealtimeOptions>>().Value;
         app.UseWebSockets(new WebSocketOptions
         {
             KeepAliveInterval = TimeSpan.FromSeconds(options.KeepAliveSeconds),

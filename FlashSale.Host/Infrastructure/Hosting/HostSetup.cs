@@ -26,6 +26,7 @@ public static class HostSetup
         var services = builder.Services;
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureConnectionLimit(kestrel, builder.Configuration));
         builder.WebHost.UseSockets(sockets => sockets.Backlog = ListenBacklog(builder.Configuration));
+        services.AddTransportBlockPool();
         builder.AddFlashSaleSecurity();
         builder.AddPrometheusAddress();
         builder.AddFlashSaleLogging();
@@ -125,6 +126,13 @@ public static class HostSetup
         app.UsePrometheusEndpoint();
         app.UseFlashSaleForwardedHeaders();
         app.UseFlashSaleRequestLog();
+        // /ws skips what follows (authentication, authorization, rate limiter, status-code pages, endpoint
+        // middleware): each would keep state alive for the socket's whole life. It checks its own ticket.
+        app.UseLongLivedEndpoints(socket =>
+        {
+            socket.UseFlashSaleHttpHardening();
+            socket.UseFlashSaleRealtime();
+        });
         app.UseFlashSaleProblems();
         app.UseFlashSaleHttpHardening();
         app.UseDefaultFiles();

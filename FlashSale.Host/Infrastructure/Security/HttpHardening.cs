@@ -46,10 +46,10 @@ public static class HttpHardening
         kestrel.Limits.MaxRequestBodySize = configuration.GetValue<long?>($"{HttpHardeningOptions.Section}:MaxRequestBodyBytes") ?? 64 * 1024;
     }
 
-    public static WebApplication UseFlashSaleHttpHardening(this WebApplication app)
+    public static IApplicationBuilder UseFlashSaleHttpHardening(this IApplicationBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var options = app.Services.GetRequiredService<IOptions<HttpHardeningOptions>>().Value;
+        var options = app.ApplicationServices.GetRequiredService<IOptions<HttpHardeningOptions>>().Value;
         var hsts = options.HstsSeconds > 0 ? $"max-age={options.HstsSeconds}; includeSubDomains" : null;
         // Added when the response starts, so error answers written after the exception handler cleared the
         // response carry them too; one cached delegate, no allocation per request.

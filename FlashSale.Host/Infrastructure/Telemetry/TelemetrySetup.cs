@@ -15,7 +15,7 @@ namespace FlashSale.Host.Infrastructure.Telemetry;
 /// Metrics: the engine's meter (batch sizes, Lua and commit times, journal rows per commit, 503s by cause), the host's
 /// (<see cref="HostMetrics"/>: purchases by outcome, sockets and frame lag, reconciler, sweeper, audit, dependencies),
 /// ASP.NET Core's and Kestrel's (requests, durations, connections), and the runtime's (GC, thread pool). Traces
-/// (OTLP only): incoming requests, except the health probes.
+/// (OTLP only): incoming requests, except the health probes and the sockets.
 /// </summary>
 public static class TelemetrySetup
 {
@@ -70,8 +70,10 @@ public static class TelemetrySetup
         {
             telemetry
                 .WithTracing(tracing => tracing
+                    // No span for the probes, nor for a socket: it would stay open for the socket's hours.
                     .AddAspNetCoreInstrumentation(options =>
-                        options.Filter = http => !http.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal)))
+                        options.Filter = http => !http.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal) &&
+                                                 !http.Request.Path.StartsWithSegments("/ws", StringComparison.Ordinal)))
                 // Endpoint, protocol and headers come from the standard OTEL_EXPORTER_OTLP_* settings.
                 .UseOtlpExporter();
         }
