@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
-using FlashSale.Host.Infrastructure.Hosting;
 using FlashSale.Host.Infrastructure.Problems;
+using FlashSale.Host.Infrastructure.Security;
 using FlashSale.Host.Sales;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.RateLimiting;
 
-namespace FlashSale.Host.Infrastructure.Hosting;
+namespace FlashSale.Host.Infrastructure.Security;
 
 /// <summary>Marks an endpoint whose request lives as long as its connection (a WebSocket): see <see cref="LongLivedEndpoints"/>.</summary>
 public sealed class LongLivedRequestMetadata
