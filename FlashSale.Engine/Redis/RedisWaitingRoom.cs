@@ -91,6 +91,7 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
     private readonly RedisScript _close = new(WaitingRoomScripts.CloseEntries);
     private readonly RedisScript _applyDraw = new(WaitingRoomScripts.ApplyDraw);
     private readonly RedisScript _setPause = new(WaitingRoomScripts.SetPause);
+    private readonly RedisScript _setPrequeue = new(WaitingRoomScripts.SetPrequeue);
 
     public async Task LoadScriptsAsync()
     {
@@ -103,6 +104,7 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
         await _close.LoadAsync(_redis).ConfigureAwait(false);
         await _applyDraw.LoadAsync(_redis).ConfigureAwait(false);
         await _setPause.LoadAsync(_redis).ConfigureAwait(false);
+        await _setPrequeue.LoadAsync(_redis).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -165,6 +167,17 @@ public sealed class RedisWaitingRoom(IConnectionMultiplexer redis)
     /// </summary>
     public async Task<bool> SetPausedAsync(Guid saleId, bool paused, long version) =>
         (long)await _setPause.EvaluateAsync(_redis, [KeysFor(saleId).Queue], [paused ? 1 : 0, version]).ConfigureAwait(false) == 1;
+
+    /// <summary>
+    /// Turns the sale's pre-queue on or off in Redis after its <c>prequeueSeconds</c> changed (0 to more, or back): false
+    /// when refused because shoppers already hold places (a ticket, or an entry). True too when Redis holds no state
+    /// for the sale: its install reads the pre-queue from PostgreSQL.
+    /// </summary>
+    public async Task<bool> SetPrequeueAsync(Guid saleId, bool on)
+    {
+        var keys = KeysFor(saleId);
+        return (long)await _setPrequeue.EvaluateAsync(_redis, [keys.Meta, keys.Queue, keys.Entrants], [on ? 1 : 0]).ConfigureAwait(false) != 0;
+    }
 
     /// <summary>The operator's figures of the sale's line, or null when Redis holds no state for it.</summary>
     public async Task<LineStats?> StatsAsync(Guid saleId)

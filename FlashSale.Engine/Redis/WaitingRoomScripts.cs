@@ -349,6 +349,27 @@ internal static class WaitingRoomScripts
         """;
 
     /// <summary>
+    /// Turns a line's pre-queue on (ARGV "1": <c>pre</c> "1", joins then enter the draw) or off ("0") after an admin
+    /// changed <c>prequeueSeconds</c>, only while nobody holds a place: no ticket handed out (on) and no entrant (off);
+    /// a closed pre-queue ("2") never changes. KEYS: 1 meta, 2 queue, 3 entrants.
+    /// Reply: 1 done (or already so), 0 refused (places are held), -1 no sale state (the install reads PostgreSQL).
+    /// </summary>
+    public static readonly string SetPrequeue = """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+        local q = redis.call('HMGET', KEYS[2], 'pre', 'issued')
+        if ARGV[1] == '1' then
+          if q[1] == '1' then return 1 end
+          if q[1] or tonumber(q[2] or '0') > 0 then return 0 end
+          redis.call('HSET', KEYS[2], 'pre', '1')
+          return 1
+        end
+        if not q[1] then return 1 end
+        if q[1] ~= '1' or redis.call('SCARD', KEYS[3]) > 0 then return 0 end
+        redis.call('HDEL', KEYS[2], 'pre')
+        return 1
+        """;
+
+    /// <summary>
     /// Sets the operator's pause of a line, journaled first in PostgreSQL with a version that grows with every write:
     /// taken only when newer than the version held, so two operators or hosts racing converge on the last write, and a
     /// retry after a failure converges too. KEYS: 1 queue. ARGV: paused "1"/"0", version.

@@ -24,10 +24,11 @@ public sealed record UpdateSaleRequest(
     bool? WaitingRoom,
     int? AdmissionRatePerSecond,
     int? AdmissionWindowSeconds,
-    int? JoinChallengeBits = null)
+    int? JoinChallengeBits = null,
+    int? PrequeueSeconds = null)
 {
     public bool IsEmpty => SalePrice is null && EndsAt is null && PaymentWindowSeconds is null && WaitingRoom is null &&
-                           AdmissionRatePerSecond is null && AdmissionWindowSeconds is null && JoinChallengeBits is null;
+                           AdmissionRatePerSecond is null && AdmissionWindowSeconds is null && JoinChallengeBits is null && PrequeueSeconds is null;
 }
 
 public sealed record SaleResponse(
@@ -91,6 +92,23 @@ public static class SaleLimits
         errors.Check(rate is null or (>= 1 and <= 100_000), "admissionRatePerSecond", "The admission rate must be 1 to 100000 shoppers per second.");
         // Down to 1 s so drills and tests can watch a turn lapse; the admin page suggests at least 10 s.
         errors.Check(window is null or (>= 1 and <= 3_600), "admissionWindowSeconds", "The admission window must be 1 to 3600 seconds.");
+    }
+
+    /// <summary>409 from PATCH: <c>prequeueSeconds</c> can no longer change (see <see cref="PrequeueFixedReason"/>).</summary>
+    public const string PrequeueFixed = "https://flashsale.dev/problems/prequeue-fixed";
+
+    /// <summary>
+    /// Why a sale's pre-queue can no longer change to <paramref name="seconds"/> at <paramref name="now"/>, or null when
+    /// it still can: it is fixed once the sale started or the pre-queue opened, and a new value may not open it now or in
+    /// the past (shoppers would have had no fair chance to enter). Places already held are checked by the update itself.
+    /// </summary>
+    public static string? PrequeueFixedReason(Sale sale, int seconds, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(sale);
+        return now >= sale.StartsAt ? "The sale has started: its line is what it is."
+            : sale.PrequeueSeconds > 0 && now >= sale.StartsAt.AddSeconds(-sale.PrequeueSeconds) ? "The pre-queue has already opened: its entrants joined under it."
+            : seconds > 0 && sale.StartsAt.AddSeconds(-seconds) <= now ? "That pre-queue would open now or in the past; choose fewer seconds."
+            : null;
     }
 
     /// <summary>A pre-queue opens at most a day before the start.</summary>

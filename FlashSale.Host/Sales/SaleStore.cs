@@ -77,13 +77,25 @@ public sealed class SaleStore(NpgsqlDataSource db)
     /// and the write are one statement, so a sale cannot end between them. Returns the row as the change left it, or
     /// null when no such sale exists or it has ended.
     /// </summary>
-    public async Task<Sale?> UpdateAsync(Guid id, UpdateSaleRequest change, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies the change unless the sale has ended (null then). A changed <c>prequeueSeconds</c> is applied only while
+    /// the sale has not started, neither the old nor the new pre-queue is open by PostgreSQL's clock, and nobody holds a
+    /// place in the line (no journaled ticket or entry): checked in the same statement, so nothing slips in between the
+    /// endpoint's checks and the write. <paramref name="seed"/> and <paramref name="seedHash"/> are taken only by a sale
+    /// that has none yet (its first pre-queue): a seed, once assigned, never changes.
+    /// </summary>
+    public async Task<Sale?> UpdateAsync(Guid id, UpdateSaleRequest change, CancellationToken cancellationToken, string? seed = null,
+        string? seedHash = null)
     {
+        ArgumentNullException.ThrowIfNull(change);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<Sale>(new CommandDefinition(
             """
             with s as (
                 update flash_sales set
+                    prequeue_seconds = coalesce(@PrequeueSeconds, prequeue_seconds),
+                    fairness_seed = coalesce(fairness_seed, @seed),
+                    fairness_seed_hash = coalesce(fairness_seed_hash, @seedHash),
                     sale_price = coalesce(@SalePrice, sale_price),
                     ends_at = coalesce(@EndsAt, ends_at),
                     payment_window_seconds = coalesce(@PaymentWindowSeconds, payment_window_seconds),
@@ -94,6 +106,10 @@ public sealed class SaleStore(NpgsqlDataSource db)
                     updated_at = now(),
                     version = version + 1
                 where id = @id and ends_at > now()
+                  and (@PrequeueSeconds is null or @PrequeueSeconds = prequeue_seconds
+                       or (starts_at > now() + greatest(@PrequeueSeconds, prequeue_seconds) * interval '1 second'
+                           and not exists (select 1 from line_tickets t where t.flash_sale_id = @id)
+                           and not exists (select 1 from line_entrants e where e.flash_sale_id = @id)))
                 returning *
             )
             select s.id, s.product_id, p.name as product_name, s.sale_price, p.base_price, s.total_stock, s.per_user_limit,
@@ -103,8 +119,23 @@ public sealed class SaleStore(NpgsqlDataSource db)
             from s join products p on p.id = s.product_id
             """,
             new { id, change.SalePrice, EndsAt = change.EndsAt?.UtcDateTime, change.PaymentWindowSeconds, change.WaitingRoom,
-                  change.AdmissionRatePerSecond, change.AdmissionWindowSeconds, change.JoinChallengeBits },
+                  change.AdmissionRatePerSecond, change.AdmissionWindowSeconds, change.JoinChallengeBits, change.PrequeueSeconds, seed, seedHash },
             cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Puts a pre-queue setting back after Redis refused it (a shopper got a place in the instant between the update's
+    /// check and Redis): the line keeps what it had. Null when the sale is gone.
+    /// </summary>
+    public async Task<Sale?> RestorePrequeueAsync(Guid id, int seconds, CancellationToken cancellationToken)
+    {
+        await using (var connection = await db.OpenConnectionAsync(cancellationToken))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "update flash_sales set prequeue_seconds = @seconds, updated_at = now(), version = version + 1 where id = @id",
+                new { id, seconds }, cancellationToken: cancellationToken));
+        }
+        return await FindAsync(id, cancellationToken);
     }
 
     /// <summary>

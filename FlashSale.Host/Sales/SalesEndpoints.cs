@@ -1,8 +1,10 @@
+using FlashSale.Engine.Redis;
 using FlashSale.Host.Catalog;
 using FlashSale.Host.Infrastructure.Problems;
 using FlashSale.Host.Infrastructure.Security;
 using FlashSale.Host.Infrastructure.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace FlashSale.Host.Sales;
 
@@ -123,8 +125,10 @@ public static class SalesEndpoints
 
     public static async Task<Results<Ok<SaleResponse>, ValidationProblem, ProblemHttpResult>> Update(
         Guid id, UpdateSaleRequest request, SaleStore store, ISaleStockReader stock, SaleChanges changes,
-        TimeProvider clock, HttpContext http, CancellationToken cancellationToken)
+        TimeProvider clock, HttpContext http, [FromServices] RedisWaitingRoom? room, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(http);
         var now = clock.GetUtcNow().UtcDateTime;
         var sale = await store.FindAsync(id, cancellationToken);
         if (sale is null)
@@ -132,7 +136,7 @@ public static class SalesEndpoints
             return Problems.NotFound("The flash sale");
         }
         var errors = new ValidationErrors();
-        errors.Check(!request.IsEmpty, "body", "Send at least one of salePrice, endsAt, paymentWindowSeconds, waitingRoom, admissionRatePerSecond, admissionWindowSeconds, joinChallengeBits.");
+        errors.Check(!request.IsEmpty, "body", "Send at least one of salePrice, endsAt, paymentWindowSeconds, waitingRoom, admissionRatePerSecond, admissionWindowSeconds, joinChallengeBits, prequeueSeconds.");
         errors.Check(request.SalePrice is null || Money.IsValid(request.SalePrice), "salePrice", $"A price from 0 to {Money.Max} with at most two decimals is required.");
         errors.Check(request.SalePrice is null || request.SalePrice <= sale.BasePrice, "salePrice", "The sale price cannot exceed the product's base price.");
         SaleLimits.CheckOrderTotal(errors, request.SalePrice, sale.PerUserLimit);
@@ -144,15 +148,55 @@ public static class SalesEndpoints
         SaleLimits.CheckPaymentWindow(errors, request.PaymentWindowSeconds);
         SaleLimits.CheckAdmission(errors, request.AdmissionRatePerSecond, request.AdmissionWindowSeconds);
         SaleLimits.CheckJoinChallenge(errors, request.JoinChallengeBits);
+        SaleLimits.CheckPrequeue(errors, request.PrequeueSeconds, request.WaitingRoom ?? sale.WaitingRoom);
         if (!errors.IsValid)
         {
             return Problems.Validation(errors.ToDictionary());
         }
+        // A pre-queue is fixed once it opened (or the sale started): its entrants joined under it. The same value again is
+        // no change (a retry after a 503 is safe).
+        var prequeue = request.PrequeueSeconds is { } seconds && seconds != sale.PrequeueSeconds ? seconds : (int?)null;
+        if (prequeue is { } next && SaleLimits.PrequeueFixedReason(sale, next, now) is { } reason)
+        {
+            return PrequeueFixed(reason);
+        }
+        // The draw's seed is fixed before the pre-queue opens, once: a sale created without a pre-queue gets one now.
+        var (seed, seedHash) = prequeue > 0 && sale.FairnessSeedHash is null ? FairDraw.NewSeed() : (null, null);
         // Only while the sale has not ended: the check is part of the update statement, so no end can slip between.
-        var updated = await store.UpdateAsync(id, request with { SalePrice = request.SalePrice is { } price ? Money.Normalize(price) : null }, cancellationToken);
+        var updated = await store.UpdateAsync(id, request with
+        {
+            SalePrice = request.SalePrice is { } price ? Money.Normalize(price) : null,
+            PrequeueSeconds = prequeue,
+        }, cancellationToken, seed, seedHash);
         if (updated is null)
         {
-            return Problems.Conflict(ProblemTypes.SaleNotActive, "The sale has ended and can no longer change.");
+            return prequeue is not null && await store.FindAsync(id, cancellationToken) is { } still && still.EndsAt > clock.GetUtcNow().UtcDateTime
+                ? PrequeueFixed("Shoppers already hold places in its line (tickets or pre-queue entries).")
+                : Problems.Conflict(ProblemTypes.SaleNotActive, "The sale has ended and can no longer change.");
+        }
+        // Also for the same value while it may still change: a retry after a 503 below puts it into Redis.
+        if (request.PrequeueSeconds is { } wanted && room is not null && SaleLimits.PrequeueFixedReason(sale, wanted, now) is null)
+        {
+            // Redis' line follows (joins enter the draw, or take tickets again) unless a shopper got a place in the
+            // instant since the update's check: then the setting goes back and the line keeps what it had.
+            try
+            {
+                if (!await room.SetPrequeueAsync(id, wanted > 0))
+                {
+                    if (await store.RestorePrequeueAsync(id, sale.PrequeueSeconds, cancellationToken) is { } restored)
+                    {
+                        await changes.UpdatedAsync(restored, cancellationToken);
+                    }
+                    return PrequeueFixed("A shopper took a place in its line meanwhile.");
+                }
+            }
+            catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+            {
+                await changes.UpdatedAsync(updated, cancellationToken);
+                http.Response.Headers.RetryAfter = "1";
+                return Problems.Of(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ServiceUnavailable, "The pre-queue change is saved but not yet in force.",
+                    "Redis did not take it. Send the same change again (safe), or the sale's next rebuild applies it.");
+            }
         }
         if (!await changes.UpdatedAsync(updated, cancellationToken))
         {
@@ -164,4 +208,7 @@ public static class SalesEndpoints
         }
         return TypedResults.Ok(SaleResponse.From(updated, await stock.RemainingAsync(updated, cancellationToken), now));
     }
+
+    private static ProblemHttpResult PrequeueFixed(string reason) =>
+        Problems.Conflict(SaleLimits.PrequeueFixed, "The pre-queue can no longer change.", reason);
 }
