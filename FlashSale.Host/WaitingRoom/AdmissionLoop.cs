@@ -23,6 +23,8 @@ namespace FlashSale.Host.WaitingRoom;
 /// whose write failed is written again, in order, before the next one; one fenced off by a rebuild is dropped (the
 /// rebuilt line did not take it, and moves on from what was journaled). A host dying between a step and its write
 /// loses only that step's record: the rebuilt line admits those tickets again.</para>
+/// <para>The operator's pause as journaled (<see cref="WaitingRoomSale.PauseVersion"/>) is put into Redis once per
+/// version, so a pause whose Redis write failed still takes effect without a retry.</para>
 /// </summary>
 public sealed partial class AdmissionLoop(
     RedisWaitingRoom room,
@@ -38,6 +40,7 @@ public sealed partial class AdmissionLoop(
     private readonly Dictionary<Guid, long> _notMineUntil = [];
     private readonly Dictionary<Guid, long> _journaledThrough = [];
     private readonly Dictionary<Guid, Queue<AdmissionStep>> _unjournaled = [];
+    private readonly Dictionary<Guid, long> _pauseApplied = [];
 
     /// <summary>This host's lease identity.</summary>
     public string Owner => _owner;
@@ -66,6 +69,17 @@ public sealed partial class AdmissionLoop(
                         || (_notMineUntil.TryGetValue(sale.SaleId, out var until) && nowMs < until))
                     {
                         continue;
+                    }
+                    if (sale.PauseVersion > _pauseApplied.GetValueOrDefault(sale.SaleId))
+                    {
+                        // The journal holds the operator's word: a pause or resume whose Redis write failed is put in
+                        // force within a catalog refresh, retried or not (Redis takes only a newer version, so this is
+                        // a no-op where it already holds it; every host does it once per version).
+                        if (await room.SetPausedAsync(sale.SaleId, sale.Paused, sale.PauseVersion))
+                        {
+                            signals.Mark(sale.SaleId, SaleSignals.Queue);
+                        }
+                        _pauseApplied[sale.SaleId] = sale.PauseVersion;
                     }
                     if (sale.PrequeueSeconds > 0 && await draw.TryDrawAsync(sale, _owner, stoppingToken))
                     {

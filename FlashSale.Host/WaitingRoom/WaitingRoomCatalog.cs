@@ -5,9 +5,12 @@ using Npgsql;
 
 namespace FlashSale.Host.WaitingRoom;
 
-/// <summary>The admission settings of one sale that uses a waiting room, and the proof of work its joins need.</summary>
+/// <summary>
+/// The admission settings of one sale that uses a waiting room, the proof of work its joins need, and the operator's
+/// pause as journaled (<see cref="PauseVersion"/> 0: never paused nor resumed).
+/// </summary>
 public sealed record WaitingRoomSale(Guid SaleId, int RatePerSecond, int WindowSeconds, DateTime StartsAt, DateTime EndsAt, int JoinChallengeBits = 0,
-    int PrequeueSeconds = 0);
+    int PrequeueSeconds = 0, bool Paused = false, long PauseVersion = 0);
 
 /// <summary>
 /// The sales that use a waiting room and have not ended (long ago), with their rate and window: what the admission
@@ -44,8 +47,10 @@ public sealed class WaitingRoomCatalog(NpgsqlDataSource db, TimeProvider clock)
         ArgumentNullException.ThrowIfNull(sale);
         if (sale.WaitingRoom)
         {
+            // A sale's change does not carry the line's pause: the entry keeps what the last read found.
+            var known = _sales.GetValueOrDefault(sale.Id);
             _sales[sale.Id] = new WaitingRoomSale(sale.Id, sale.AdmissionRatePerSecond, sale.AdmissionWindowSeconds, sale.StartsAt, sale.EndsAt,
-                sale.JoinChallengeBits, sale.PrequeueSeconds);
+                sale.JoinChallengeBits, sale.PrequeueSeconds, known?.Paused ?? false, known?.PauseVersion ?? 0);
         }
         else
         {
@@ -65,5 +70,6 @@ public sealed class WaitingRoomCatalog(NpgsqlDataSource db, TimeProvider clock)
 
     private const string Select =
         "select id as sale_id, admission_rate_per_second as rate_per_second, admission_window_seconds as window_seconds, starts_at, ends_at, " +
-        "join_challenge_bits, prequeue_seconds from flash_sales";
+        "join_challenge_bits, prequeue_seconds, coalesce(lp.paused, false) as paused, coalesce(lp.pause_version, 0) as pause_version " +
+        "from flash_sales left join line_progress lp on lp.flash_sale_id = flash_sales.id";
 }
