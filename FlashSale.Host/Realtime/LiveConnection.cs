@@ -23,8 +23,8 @@ public sealed class LiveConnection
     private readonly TimeProvider _clock;
     private readonly int _maxPending;
     private readonly Lock _gate = new();
-    // Frames waiting while a send is outstanding, oldest first. Created on first use: most sockets are idle when a
-    // frame arrives and never need it (a list, not a dictionary and a queue: it holds a few entries, searched by key).
+    // Frames waiting while a send is outstanding, oldest first. Created when needed and dropped once drained: most
+    // sockets are idle when a frame arrives (a list, not a dictionary and a queue: it holds a few entries, searched by key).
     private List<Pending>? _pending;
     private long _serial;
     private bool _sending;
@@ -60,6 +60,18 @@ public sealed class LiveConnection
     public int SecurityStamp { get; init; }
 
     public bool IsDead => Volatile.Read(ref _dead) != 0;
+
+    /// <summary>Whether the socket holds a send queue now (for tests: an idle socket should hold none).</summary>
+    internal bool HoldsSendQueue
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending is not null;
+            }
+        }
+    }
 
     /// <summary>Frames waiting to be sent (for tests and diagnostics).</summary>
     public int PendingCount
@@ -279,6 +291,7 @@ public sealed class LiveConnection
                     if (_close is null)
                     {
                         _sending = false;
+                        _pending = null;
                         return;
                     }
                 }
@@ -320,7 +333,9 @@ public sealed class LiveConnection
                     }
                     else
                     {
+                        // Drained: an idle socket holds no queue (every subscription queued one, kept for hours).
                         _sending = false;
+                        _pending = null;
                         return;
                     }
                 }

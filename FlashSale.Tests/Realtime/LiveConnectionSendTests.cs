@@ -56,6 +56,35 @@ public sealed class LiveConnectionSendTests
     }
 
     [Fact]
+    public async Task A_socket_whose_queue_drained_holds_no_queue_any_more()
+    {
+        // Every subscription queues the sale's latest frames (Enqueue), so every socket once had a queue; with 10,000
+        // idle sockets a queue each kept for hours is ≈ 2 MB (a heap dump found 2,390 of 3,000 sockets holding one).
+        var socket = new GatedWebSocket();
+        var hub = new RealtimeHub(new SaleSignals());
+        var sale = Guid.NewGuid();
+        hub.Deliver(LiveFrames.Stock(sale, 1, 5, "active", 0)); // no subscriber yet: nothing is kept
+        var connection = Subscribed(hub, socket, sale);
+        hub.Deliver(LiveFrames.Stock(sale, 2, 4, "active", 0));
+        connection.Enqueue(sale, FrameKind.Queue, LiveFrames.Queue(sale, 1, 100, 50, 0));
+        await WaitUntil(() => socket.Frames.Count >= 2 && connection.PendingCount == 0);
+
+        await WaitUntil(() => !connection.HoldsSendQueue);
+        Assert.False(connection.HoldsSendQueue, "the drained queue was dropped");
+
+        var held = new GatedWebSocket { Hold = true };
+        var busy = Subscribed(hub, held, sale); // the sale's latest stock goes out and stays out
+        await WaitUntil(() => held.SendThreads.Count == 1);
+        hub.Deliver(LiveFrames.Stock(sale, 3, 3, "active", 0)); // queued behind it
+        Assert.True(busy.HoldsSendQueue, "a socket with a send out queues");
+        held.Hold = false;
+        held.Release();
+        await WaitUntil(() => held.Frames.Count >= 2 && !busy.HoldsSendQueue);
+        Assert.Contains("\"remainingStock\":3", held.Frames[^1], StringComparison.Ordinal);
+        Assert.False(busy.HoldsSendQueue, "the drained queue was dropped");
+    }
+
+    [Fact]
     public async Task A_close_requested_while_a_broadcast_send_is_out_goes_after_the_queued_frames()
     {
         var socket = new GatedWebSocket { Hold = true };
