@@ -16,7 +16,7 @@ namespace FlashSale.Load.Telemetry;
 /// snapshots the run already cuts, through observable instruments: nothing is added to a request's path.
 /// Metrics (meter <see cref="MeterName"/>): <c>flashsale.load.requests</c> (counter, by step and result),
 /// <c>flashsale.load.throughput</c> (requests/s in the last second, by step), <c>flashsale.load.latency</c> (ms in
-/// the last second, by step and quantile p50/p90/p99/max), <c>flashsale.load.active_users</c>. The resource names
+/// the last second with answers, by step and quantile p50/p90/p99/max), <c>flashsale.load.active_users</c>. The resource names
 /// the service <c>flashsale-load</c>, the scenario and, in a multi-process run, the worker.
 /// </summary>
 internal sealed class OtlpProgress : IProgressSink, IDisposable
@@ -27,6 +27,7 @@ internal sealed class OtlpProgress : IProgressSink, IDisposable
     private readonly Meter _meter = new(MeterName);
     private readonly MeterProvider _provider;
     private readonly ConcurrentDictionary<(string Step, string Result), long> _totals = new();
+    private readonly ConcurrentDictionary<string, TimeSeriesPoint> _lastAnswered = new();
     private volatile ProgressSnapshot? _last;
 
     public OtlpProgress(IProgressSink inner, LoadOptions options, Uri endpoint)
@@ -80,6 +81,10 @@ internal sealed class OtlpProgress : IProgressSink, IDisposable
                 _totals.AddOrUpdate((p.Step, "ok"), p.Ok, (_, v) => v + p.Ok);
                 _totals.AddOrUpdate((p.Step, "refused"), p.Refused, (_, v) => v + p.Refused);
                 _totals.AddOrUpdate((p.Step, "error"), p.Errors, (_, v) => v + p.Errors);
+                if (p.Count > 0)
+                {
+                    _lastAnswered[p.Step] = p;
+                }
             }
 
             _last = snapshot;
@@ -92,8 +97,13 @@ internal sealed class OtlpProgress : IProgressSink, IDisposable
     private IEnumerable<Measurement<double>> Per(Func<TimeSeriesPoint, double> value) =>
         (_last?.Steps ?? []).Select(p => new Measurement<double>(value(p), new KeyValuePair<string, object?>("step", p.Step)));
 
+    /// <summary>
+    /// Each step's latency in the last second that had answers: a second without any (the run's closing partial
+    /// second, a pause) keeps the gauge at its last value instead of dropping the series, so the final flush always
+    /// carries the run's latest latency.
+    /// </summary>
     private IEnumerable<Measurement<double>> ObserveLatency() =>
-        (_last?.Steps ?? []).Where(p => p.Count > 0).SelectMany(p => new[]
+        _lastAnswered.Values.SelectMany(p => new[]
         {
             new Measurement<double>(p.P50Ms, new("step", p.Step), new("quantile", "p50")),
             new Measurement<double>(p.P90Ms, new("step", p.Step), new("quantile", "p90")),

@@ -1,6 +1,7 @@
 using System.Text;
 using FlashSale.Load.Cli;
 using FlashSale.Load.Running;
+using FlashSale.Load.Stats;
 using FlashSale.Load.Telemetry;
 using FlashSale.Load.Terminal;
 using Microsoft.AspNetCore.Builder;
@@ -21,35 +22,78 @@ public sealed class OtlpTests
     [Fact]
     public async Task A_run_with_otlp_pushes_its_live_figures_to_the_collector()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        await using var collector = builder.Build();
-        var posts = new System.Collections.Concurrent.ConcurrentQueue<(string ContentType, byte[] Body)>();
-        collector.MapPost("/v1/metrics", async (HttpRequest request) =>
-        {
-            using var body = new MemoryStream();
-            await request.Body.CopyToAsync(body);
-            posts.Enqueue((request.ContentType ?? "", body.ToArray()));
-            return Results.Ok();
-        });
-        await collector.StartAsync();
+        await using var collector = await Collector.StartAsync();
         using var host = new FakeFlashSaleHost();
 
         var outcome = await LoadRunner.RunAsync(
-            new LoadOptions { Scenario = "baseline", Users = 2, Duration = TimeSpan.FromSeconds(2), WriteReports = false, Otlp = new Uri(collector.Urls.First()) },
+            new LoadOptions { Scenario = "baseline", Users = 2, Duration = TimeSpan.FromSeconds(2), WriteReports = false, Otlp = collector.Uri },
             new LoadEnvironment { Handler = host, Log = TextWriter.Null, Progress = new NullProgress(), GitCommit = "test" });
 
         Assert.Equal(LoadRunner.ExitPassed, outcome.ExitCode);
-        Assert.NotEmpty(posts);
-        Assert.All(posts, p => Assert.Equal("application/x-protobuf", p.ContentType));
-        // Protobuf keeps strings as UTF-8 bytes: the metric names, the step and the resource are readable in the payload.
-        var all = Encoding.UTF8.GetString(posts.SelectMany(p => p.Body).ToArray());
+        Assert.NotEmpty(collector.Posts);
+        Assert.All(collector.Posts, p => Assert.Equal("application/x-protobuf", p.ContentType));
+        var all = collector.AllText();
         foreach (var expected in new[] { "flashsale.load.requests", "flashsale.load.latency", "flashsale.load.throughput", "live", "flashsale-load", "baseline" })
         {
             Assert.Contains(expected, all, StringComparison.Ordinal);
         }
         Assert.True(outcome.Report.Options.ContainsKey("otlp"), "the report says where the figures went");
+    }
+
+    [Fact]
+    public async Task The_final_flush_carries_the_latency_of_the_last_second_that_had_answers()
+    {
+        // A run's closing second is partial and often has no answers at all (CI saw the latency missing from every
+        // post once): the latency gauge keeps each step's last measured second instead of going empty.
+        await using var collector = await Collector.StartAsync();
+        var progress = new OtlpProgress(new NullProgress(), new LoadOptions { Scenario = "baseline" }, collector.Uri);
+
+        await progress.RunAsync(report =>
+        {
+            report(Snapshot(new TimeSeriesPoint(1, "live", 100, 100, 0, 0, 100, 1, 2, 3, 4, false)));
+            report(Snapshot(new TimeSeriesPoint(2, "live", 0, 0, 0, 0, 0, 0, 0, 0, 0, false)));
+            return Task.CompletedTask;
+        });
+        progress.Dispose();
+
+        Assert.Contains("flashsale.load.latency", collector.AllText(), StringComparison.Ordinal);
+    }
+
+    private static ProgressSnapshot Snapshot(TimeSeriesPoint point) =>
+        new(TimeSpan.FromSeconds(point.Second), TimeSpan.FromSeconds(2), "measure", 2, point.Rps, point.P99Ms, point.Count, 0, [point]);
+
+    /// <summary>An OTLP/HTTP receiver in this process that keeps every metrics post.</summary>
+    private sealed class Collector : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+
+        private Collector(WebApplication app) => _app = app;
+
+        public System.Collections.Concurrent.ConcurrentQueue<(string ContentType, byte[] Body)> Posts { get; } = new();
+
+        public Uri Uri => new(_app.Urls.First());
+
+        // Protobuf keeps strings as UTF-8 bytes: the metric names, the step and the resource are readable in the payload.
+        public string AllText() => Encoding.UTF8.GetString(Posts.SelectMany(p => p.Body).ToArray());
+
+        public static async Task<Collector> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            var collector = new Collector(builder.Build());
+            collector._app.MapPost("/v1/metrics", async (HttpRequest request) =>
+            {
+                using var body = new MemoryStream();
+                await request.Body.CopyToAsync(body);
+                collector.Posts.Enqueue((request.ContentType ?? "", body.ToArray()));
+                return Results.Ok();
+            });
+            await collector._app.StartAsync();
+            return collector;
+        }
+
+        public ValueTask DisposeAsync() => _app.DisposeAsync();
     }
 
     [Theory]
