@@ -29,6 +29,10 @@ public static class ReservationNoticeFeed
     private const string Lock = $"select watermark from notification_feeds where name = '{Kind}' for update skip locked";
 
     // order by id: the notices are queued in purchase order (order ids are UUIDv7), so they go out in that order.
+    // Only orders still awaiting payment: one paid, cancelled or past its deadline by the time the feed reaches it
+    // (notifications turned back on after a while off, a feed held back by a long-open transaction) must not be told
+    // "pay by …". Its later notices are the pay/cancel/expiry statements' own, which queue "reserved" ahead of theirs
+    // whenever the feed had not reached the order yet (OrderNotices), so nothing owed is skipped.
     private const string Feed =
         $"""
         with horizon as (select pg_snapshot_xmin(pg_current_snapshot())::text::bigint as h),
@@ -36,6 +40,7 @@ public static class ReservationNoticeFeed
             insert into notification_outbox (kind, user_id, subject_id)
             select '{Kind}', o.user_id, o.id from orders o, horizon
             where o.journal_xact >= $1 and o.journal_xact < horizon.h
+              and o.status = 'reserved' and o.expires_at > now()
             order by o.id
             on conflict do nothing
             returning 1

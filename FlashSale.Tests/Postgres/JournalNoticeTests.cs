@@ -114,6 +114,28 @@ public sealed class JournalNoticeTests(TestDatabase database) : IClassFixture<Te
     }
 
     /// <summary>
+    /// An order that is no longer waiting for its payment when the feed reaches it (paid or cancelled already, or past
+    /// its deadline) gets no "reserved" notice: telling the shopper to pay by a time that has passed, or for an order
+    /// already paid, is wrong. It happens when notifications are turned back on after a while off (the feed then
+    /// reaches every order made meanwhile) or when the feed was held back by a long-open transaction.
+    /// </summary>
+    [Fact]
+    public async Task An_order_no_longer_awaiting_payment_when_the_feed_reaches_it_gets_no_reserved_notice()
+    {
+        await using var journal = new PostgresOrderJournal(database.DataSource, new PostgresOrderJournalOptions { Writers = 1 });
+        var sale = Guid.NewGuid();
+        var orders = Enumerable.Range(0, 3).Select(_ => PostgresOrderJournalTests.Order(sale)).ToArray();
+        await journal.CommitAsync(orders, CancellationToken.None);
+        await using (var connection = await database.DataSource.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("update orders set status = 'paid' where id = @OrderId", new { orders[1].OrderId });
+            await connection.ExecuteAsync("update orders set expires_at = now() - interval '1 minute' where id = @OrderId", new { orders[2].OrderId });
+        }
+
+        Assert.Equal(Reserved([orders[0]]), await FeedUntilAsync(sale, 1));
+    }
+
+    /// <summary>
     /// The case a watermark on ids gets wrong: transaction A takes its id (and inserts its order) first, B commits
     /// after it, a feed pass runs while A is still open, then A commits. A watermark moved past B by that pass would
     /// jump over A's order for ever; the feed's only moves below every transaction still open, so A's order is queued
