@@ -70,6 +70,23 @@ public sealed class ConnectionGuardTests(ConnectionGuardApp app) : IClassFixture
         return tcp;
     }
 
+    /// <summary>
+    /// Whether a new connection gets no answer: the host closes or resets it. The reset can already reach the
+    /// client's connect (a loaded machine, seen once in a full run), which is as much a refusal as a reset read.
+    /// </summary>
+    private async Task<bool> IsRefusedAsync()
+    {
+        try
+        {
+            using var connection = await ConnectAsync();
+            return await ExchangeAsync(connection, "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n", TimeSpan.FromSeconds(5)) is null;
+        }
+        catch (SocketException)
+        {
+            return true;
+        }
+    }
+
     private static async Task<string?> ExchangeAsync(TcpClient tcp, string request, TimeSpan timeout)
     {
         var stream = tcp.GetStream();
@@ -96,8 +113,7 @@ public sealed class ConnectionGuardTests(ConnectionGuardApp app) : IClassFixture
         using var c = await ConnectAsync();
         Assert.StartsWith("HTTP/1.1 200", await ExchangeAsync(a, "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n", TimeSpan.FromSeconds(5)), StringComparison.Ordinal);
 
-        using var fourth = await ConnectAsync();
-        Assert.Null(await ExchangeAsync(fourth, "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n", TimeSpan.FromSeconds(5)));
+        Assert.True(await IsRefusedAsync(), "a fourth connection from the same address is served");
 
         a.Dispose();
         string? answer = null;
