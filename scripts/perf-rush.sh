@@ -23,7 +23,8 @@
 # Environment: RUSH_PORT (5250), RUSH_DB (flashsale_perf_rush), RUSH_OUT, RUSH_USERS (10000), RUSH_STOCK (2000),
 # RUSH_ADMISSION (2000), RUSH_HISTORY (5000000), RUSH_HISTORY_EXPIRED (500000), RUSH_EXPIRE (400000),
 # RUSH_PAY_RATE (2000), RUSH_STEPS (default "fresh warm steady pay expiry history sockets": run a subset), RUSH_HOST_ENV (space-separated
-# NAME=value for the host process only, e.g. "DOTNET_TieredCompilation=0" for an A/B of a runtime setting).
+# NAME=value for the host process only, e.g. "DOTNET_TieredCompilation=0" for an A/B of a runtime setting), RUSH_ARGS
+# (more flash-rush options for the fresh, warm and history rushes, e.g. "--connections 4000").
 # PostgreSQL and Redis must be up (scripts/services.sh up); nothing here stops them, and Redis keys are per sale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,6 +72,49 @@ for n in rushes:
           f"{fmt(lat(r,'event-lag','p50Ms'))} / {fmt(lat(r,'event-lag'))} ({', '.join(fmt(per.get(k)) for k in ('stock','queue','sale'))}) | "
           f"{fmt(lat(r,'sold-out-told'))} / {fmt(lat(r,'sold-out-told','maxMs'))} | {sold} / {'passed' if audit and audit['passed'] else 'FAILED' if audit else '–'} | {host} |" if pay else f"| {n} | (no pay step) |")
 print()
+import re
+def server(name, route, statuses):
+    """Bucket bounds (ms) of the host's p50 and p99 for one route in one rush, from the scrapes around it."""
+    def read(suffix):
+        p = os.path.join(out, f"{name}.metrics-{suffix}")
+        counts = {}
+        if not os.path.exists(p): return None
+        for line in open(p):
+            m = re.match(r'http_server_request_duration_seconds_bucket\{(.*)\} (\S+)', line)
+            if not m: continue
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+            if labels.get("http_route") != route or labels.get("http_response_status_code") not in statuses: continue
+            le = float("inf") if labels["le"] == "+Inf" else float(labels["le"])
+            counts[le] = counts.get(le, 0) + float(m.group(2))
+        return counts
+    before, after = read("before"), read("after")
+    if not after: return None
+    cum = sorted((le, after[le] - (before or {}).get(le, 0)) for le in after)
+    total = cum[-1][1]
+    if total <= 0: return None
+    q = lambda p: next(le for le, c in cum if c >= p * total) * 1000
+    return q(0.5), q(0.99), int(total)
+routes = (("join", "/api/v1/flash-sales/{id:guid}/queue/", ("200",), "queue-join"),
+          ("purchase", "/api/v1/orders/", ("201", "409"), "purchase"),
+          ("pay", "/api/v1/orders/{id:guid}/pay", ("200",), "pay"))
+if any(os.path.exists(os.path.join(out, f"{n}.metrics-after")) for n in rushes):
+    print("Inside the host and outside it: p50 / p99 as the load tool measured each request, beside the host's own")
+    print("`http.server.request.duration` for the same requests (from the request's headers read to its answer written;")
+    print("Prometheus buckets, so \"≤ 250\" is a bound), and the tool's own wait for a pooled connection (`http-pool-wait`):")
+    print("what the client measured beyond the host's figure waited in the tool, the kernel or the host's queues before")
+    print("the request was read.")
+    print()
+    print("| rush | request | load tool p50 / p99 | host p50 / p99 (bucket bound) | tool's pool wait p99 (requests that waited) |")
+    print("|---|---|---|---|---|")
+    for n in rushes:
+        r = load(n)
+        pool = step(r, "http-pool-wait")
+        pooled = f"{fmt(pool['latency']['p99Ms'])} ({pool['latency']['count']:,})" if pool and pool["latency"]["count"] else "none waited"
+        for label, route, statuses, name in routes:
+            srv = server(n, route, statuses)
+            shown = f"≤ {srv[0]:,.0f} / ≤ {srv[1]:,.0f} ms ({srv[2]:,})" if srv else "–"
+            print(f"| {n} | {label} | {fmt(lat(r, name, 'p50Ms'))} / {fmt(lat(r, name))} | {shown} | {pooled} |")
+    print()
 for n in rushes:
     r = load(n)
     target(f"{n}: purchase p99 < 100 ms", lat(r, "purchase"), 100, fmt(lat(r, "purchase")))
@@ -124,6 +168,11 @@ out="${RUSH_OUT:-load-reports/rush-$(date -u +%Y%m%d-%H%M%S)}"
 users="${RUSH_USERS:-10000}"
 steps=" ${RUSH_STEPS:-fresh warm steady pay expiry history sockets} "
 read -r -a host_env <<<"${RUSH_HOST_ENV:-}"
+read -r -a rush_args <<<"${RUSH_ARGS:-}"
+# The host's own request timings (http.server.request.duration, scraped before and after each rush) show how much of
+# a latency the load tool measured was spent inside the host's request pipeline, and how much waiting before it.
+metrics_url="http://127.0.0.1:$((port + 1))/metrics"
+host_env+=(Metrics__Prometheus__Enabled=true "Metrics__Prometheus__Url=http://127.0.0.1:$((port + 1))")
 # shellcheck source=scripts/lib/perf-host.sh
 . scripts/lib/perf-host.sh
 perf_start
@@ -149,10 +198,13 @@ run() { # name, then load-tool arguments
 }
 
 rush() { # name
+  curl -fsS "$metrics_url" >"$out/$1.metrics-before" 2>/dev/null || true
   run "$1" flash-rush --users "$users" --stock "${RUSH_STOCK:-2000}" --admission-rate "${RUSH_ADMISSION:-2000}" --per-user-limit 1 \
     --duration 40s --host-pid "$host_pid" --audit-sample 2000 \
     --threshold "purchase.p99<100ms" --threshold "purchase.p50<20ms" --threshold "queue-join.p99<200ms" \
-    --threshold "event-lag.p99<250ms" --threshold "sold-out-told.max<1000ms" --threshold "pay.p99<100ms"
+    --threshold "event-lag.p99<250ms" --threshold "sold-out-told.max<1000ms" --threshold "pay.p99<100ms" \
+    ${rush_args[@]+"${rush_args[@]}"}
+  curl -fsS "$metrics_url" >"$out/$1.metrics-after" 2>/dev/null || true
 }
 
 case "$steps" in *" fresh "*) perf_restart; rush fresh ;; esac

@@ -8,9 +8,12 @@ namespace FlashSale.Load.Api;
 /// </summary>
 internal static class HttpFactory
 {
-    public static SocketsHttpHandler CreateHandler(int maxConnections) => new()
+    /// <param name="maxConnections">The pool's size.</param>
+    /// <param name="meters">Where the pool's own metrics go (<see cref="HttpPoolWait"/>); null for the process-wide meter.</param>
+    public static SocketsHttpHandler CreateHandler(int maxConnections, System.Diagnostics.Metrics.IMeterFactory? meters = null) => new()
     {
         MaxConnectionsPerServer = maxConnections,
+        MeterFactory = meters,
         // Recycle connections now and then so DNS or a restarted host is picked up in long runs.
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),

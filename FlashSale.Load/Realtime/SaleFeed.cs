@@ -4,9 +4,10 @@ namespace FlashSale.Load.Realtime;
 
 /// <summary>
 /// Everything the run's sockets hear about its sale, shared by all of them: the admission counter, sold-out,
-/// frame counts and the event lag (client receive time minus the frame's <c>sentAt</c>, when the host sends it).
+/// frame counts and the event lag: client receive time minus the frame's <c>sentAt</c> (when the host sends it), or
+/// minus the moment the socket subscribed when the frame is older than the subscription.
 /// </summary>
-internal sealed class SaleFeed(Guid saleId, StepStats lag)
+internal sealed class SaleFeed(Guid saleId, StepStats lag, StepStats? snapshotAge = null)
 {
     private long _frames;
     private long _framesWithSentAt;
@@ -33,7 +34,7 @@ internal sealed class SaleFeed(Guid saleId, StepStats lag)
     public void SocketClosed() => Interlocked.Decrement(ref _open);
 
     /// <summary>Handles one text frame; returns its type (null when unreadable or of another sale).</summary>
-    public string? OnFrame(ReadOnlySpan<byte> utf8)
+    public string? OnFrame(ReadOnlySpan<byte> utf8, long subscribedAtMs = 0)
     {
         var receivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         if (FrameFields.Read(utf8) is not { Type: { } type } frame || (frame.SaleId is { } id && id != saleId))
@@ -55,7 +56,16 @@ internal sealed class SaleFeed(Guid saleId, StepStats lag)
         if (frame.SentAt is { } sentAt)
         {
             Interlocked.Increment(ref _framesWithSentAt);
-            lag.RecordMicros(new Outcome(type, OutcomeKind.Ok), Math.Max(0, receivedMs - sentAt) * 1000);
+            // A frame published before this socket subscribed is one of the latest frames a subscription starts with:
+            // the shopper has waited for it only since subscribing. How old it was goes apart (snapshot-age): it says
+            // when the sale last changed, not how late the host is.
+            var kind = new Outcome(type, OutcomeKind.Ok);
+            var from = Math.Max(sentAt, subscribedAtMs);
+            lag.RecordMicros(kind, Math.Max(0, receivedMs - from) * 1000);
+            if (sentAt < subscribedAtMs)
+            {
+                snapshotAge?.RecordMicros(kind, (receivedMs - sentAt) * 1000);
+            }
         }
 
         return type;

@@ -17,6 +17,7 @@ internal sealed class SaleSocket : IAsyncDisposable
     private Task _receiving = Task.CompletedTask;
     private int _queueFrames;
     private int _disposed;
+    private long _subscribedAtMs;
     private readonly TaskCompletionSource _firstFrame = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private SaleSocket(WebSocket socket, SaleFeed feed)
@@ -54,6 +55,7 @@ internal sealed class SaleSocket : IAsyncDisposable
         try
         {
             var subscribe = JsonSerializer.SerializeToUtf8Bytes(new SubscribeFrame("subscribe", saleId), ApiJsonContext.Default.SubscribeFrame);
+            socket._subscribedAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             await ws.SendAsync(subscribe, WebSocketMessageType.Text, endOfMessage: true, ct);
         }
         catch
@@ -108,7 +110,7 @@ internal sealed class SaleSocket : IAsyncDisposable
     private void Handle(ReadOnlySpan<byte> frame)
     {
         _firstFrame.TrySetResult();
-        if (_feed.OnFrame(frame) == "queue")
+        if (_feed.OnFrame(frame, _subscribedAtMs) == "queue")
         {
             Interlocked.Increment(ref _queueFrames);
         }

@@ -67,7 +67,7 @@ internal static class MarkdownReport
         }
 
         md.AppendLine();
-        md.AppendLine("Latencies are measured from the intended send time in the open model, so waiting for a slow host counts. `event-lag` is the WebSocket delay from the host's `sentAt` to receipt.");
+        md.AppendLine("Latencies are measured from the intended send time in the open model, so waiting for a slow host counts. `event-lag` is the WebSocket delay from the host's `sentAt` (or from the socket's subscription, for a frame published before it) to receipt; `snapshot-age` is how old the frames a subscription starts with were (when the sale last changed), apart from the lag.");
         md.AppendLine();
 
         if (r.WebSockets is { } ws)

@@ -10,6 +10,7 @@ namespace FlashSale.Load.Running;
 internal sealed class HostProbe : IAsyncDisposable
 {
     private readonly int _pid;
+    private readonly string _label;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _sampling;
     private readonly long _startCpuTicks;
@@ -19,15 +20,17 @@ internal sealed class HostProbe : IAsyncDisposable
     private long _lastRssKb;
     private long _lastCpuTicks;
 
-    private HostProbe(int pid, long cpuTicks)
+    private HostProbe(int pid, long cpuTicks, string label)
     {
         _pid = pid;
+        _label = label;
         _startCpuTicks = _lastCpuTicks = cpuTicks;
         _sampling = SampleAsync();
     }
 
-    /// <summary>Starts sampling; null when the process cannot be read.</summary>
-    public static HostProbe? Start(int pid) => ReadCpuTicks(pid) is { } cpu && ReadRssKb(pid) is not null ? new HostProbe(pid, cpu) : null;
+    /// <summary>Starts sampling; null when the process cannot be read. <paramref name="label"/> names it in the note.</summary>
+    public static HostProbe? Start(int pid, string label = "host") =>
+        ReadCpuTicks(pid) is { } cpu && ReadRssKb(pid) is not null ? new HostProbe(pid, cpu, label) : null;
 
     private async Task SampleAsync()
     {
@@ -73,7 +76,7 @@ internal sealed class HostProbe : IAsyncDisposable
         var seconds = Math.Max(0.001, (DateTime.UtcNow - _startedAt).TotalSeconds);
         var cpuSeconds = (_lastCpuTicks - _startCpuTicks) / 100.0; // USER_HZ is 100 on Linux
         return string.Create(CultureInfo.InvariantCulture,
-            $"host pid {_pid}: RSS {_firstRssKb / 1024.0:0} MB at the start, peak {_peakRssKb / 1024.0:0} MB, {_lastRssKb / 1024.0:0} MB at the end; " +
+            $"{_label} pid {_pid}: RSS {_firstRssKb / 1024.0:0} MB at the start, peak {_peakRssKb / 1024.0:0} MB, {_lastRssKb / 1024.0:0} MB at the end; " +
             $"CPU {cpuSeconds:0.0} s over {seconds:0.0} s ({100 * cpuSeconds / seconds:0} % of one core)");
     }
 

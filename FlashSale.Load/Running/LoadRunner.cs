@@ -53,15 +53,20 @@ internal static class LoadRunner
         log.WriteLine($"FlashSale.Load {scenario.Name}: {TargetGuard.Describe(options.Target)}");
 
         var ownHandler = env.Handler is null;
-        var handler = env.Handler ?? HttpFactory.CreateHandler(options.Connections);
+        var stats = new StatsCollector(env.KeepIntervals);
+        using var poolWait = new HttpPoolWait(stats);
+        var handler = env.Handler ?? HttpFactory.CreateHandler(options.Connections, poolWait);
         using var http = HttpFactory.CreateClient(handler, ownHandler, options.Target, options.RequestTimeout);
         // A failed upgrade (a host without /ws) leaves a plain keep-alive connection in this pool: let it go soon.
         using var wsHandler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false, PooledConnectionIdleTimeout = TimeSpan.FromSeconds(1) };
         var connect = env.ConnectWebSocket ?? DefaultConnector(env.Handler ?? wsHandler);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(abort.Token);
-        var stats = new StatsCollector(env.KeepIntervals);
         var context = new ScenarioContext(options, new FlashSaleApi(http), stats, log, connect, stopping.Token);
+        if (ownHandler)
+        {
+            context.OpenConnectionsAsync = token => poolWait.OpenConnectionsAsync(context.Api, options.Connections, token);
+        }
         foreach (var note in notes)
         {
             context.Notes.Add(note);

@@ -36,6 +36,12 @@ internal sealed class ScenarioContext(
 
     public Func<Uri, string, CancellationToken, Task<WebSocket>> ConnectWebSocket { get; } = connectWebSocket;
 
+    /// <summary>
+    /// Opens the run's HTTP connections before its crowd arrives (see <see cref="HttpPoolWait.OpenConnectionsAsync"/>);
+    /// set by the runner, a no-op in runs given their own handler.
+    /// </summary>
+    public Func<CancellationToken, Task> OpenConnectionsAsync { get; set; } = static _ => Task.CompletedTask;
+
     /// <summary>The prepared shoppers (empty for scenarios that need none).</summary>
     public IReadOnlyList<ShopperToken> Shoppers { get; set; } = [];
 

@@ -43,6 +43,7 @@ internal sealed class FlashRushScenario : IScenario
     private JoinChallengeSolver? _challenge;
     private long _lastUnitAt;
     private HostProbe? _host;
+    private HostProbe? _self;
     private RushCrowd? _crowd;
     private volatile bool _socketsOn = true;
     private volatile bool _queueOn = true;
@@ -82,7 +83,7 @@ internal sealed class FlashRushScenario : IScenario
         _pay = context.Stats.Step("pay");
         _admittedToAnswer = context.Stats.Step("admitted-to-answer", isRequest: false);
         _soldOutTold = context.Stats.Step("sold-out-told", isRequest: false);
-        _feed = new SaleFeed(_sale.Id, context.Stats.Step("event-lag", isRequest: false));
+        _feed = new SaleFeed(_sale.Id, context.Stats.Step("event-lag", isRequest: false), context.Stats.Step("snapshot-age", isRequest: false));
         _challenge = new JoinChallengeSolver(context, _sale);
         if (o.PrequeueSeconds is > 0)
         {
@@ -99,10 +100,16 @@ internal sealed class FlashRushScenario : IScenario
         }
 
         await ProbeWebSocketAsync(ct);
+        // The shoppers' pages were loaded before the sale, so their browsers hold open connections: so does the pool
+        // their requests share, or the first joins would also pay for up to 1,024 connects in the connect storm.
+        await context.OpenConnectionsAsync(ct);
+        context.Notes.Add($"the HTTP pool's {o.Connections} connections were opened before the rush (shoppers' pages hold theirs from loading the page)");
         _crowd = RushCrowd.Create(context, _sale, _feed, _challenge);
         if (o.HostPid is { } pid)
         {
             _host = HostProbe.Start(pid);
+            // The tool shares the machine with the host: what it used itself is the other half of the picture.
+            _self = HostProbe.Start(Environment.ProcessId, "load tool");
             if (_host is null)
             {
                 context.Notes.Add($"--host-pid {pid}: the process cannot be read from /proc; host memory and CPU not reported");
@@ -446,6 +453,13 @@ internal sealed class FlashRushScenario : IScenario
             _context!.Notes.Add(await _host.StopAsync());
             await _host.DisposeAsync();
             _host = null;
+        }
+
+        if (_self is not null)
+        {
+            _context!.Notes.Add(await _self.StopAsync());
+            await _self.DisposeAsync();
+            _self = null;
         }
 
         var closing = new List<Task>();

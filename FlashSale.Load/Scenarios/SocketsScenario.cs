@@ -44,7 +44,7 @@ internal sealed class SocketsScenario : IScenario
         _saleId = sale.Id;
         _connect = context.Stats.Step(EntryStep);
         _change = context.Stats.Step("stock-change");
-        _feed = new SaleFeed(sale.Id, context.Stats.Step("event-lag", isRequest: false));
+        _feed = new SaleFeed(sale.Id, context.Stats.Step("event-lag", isRequest: false), context.Stats.Step("snapshot-age", isRequest: false));
         if (context.Shoppers.Count == 0)
         {
             throw new SetupException("the sockets scenario needs prepared shoppers");

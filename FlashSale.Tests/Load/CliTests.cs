@@ -114,4 +114,30 @@ public sealed class CliTests
         Assert.True(FlashSale.Load.Stats.LatencySummary.From(lag.All).MaxMs >= 40);
         Assert.Equal(2, feed.Frames);
     }
+
+    [Fact]
+    public void A_frame_published_before_the_socket_subscribed_counts_its_lag_from_the_subscription_and_its_age_apart()
+    {
+        // The frames a subscription starts with are the sale's latest, published whenever it last changed (seconds
+        // before a shopper opens the page): their age is not delivery delay. What the shopper waited for them is the
+        // time since it subscribed.
+        var stats = new FlashSale.Load.Stats.StatsCollector();
+        var sale = Guid.NewGuid();
+        var feed = new SaleFeed(sale, stats.Step("event-lag", isRequest: false), stats.Step("snapshot-age", isRequest: false));
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var subscribedAt = now - 40;
+        var publishedLongBefore = now - 5_000;
+
+        feed.OnFrame(System.Text.Encoding.UTF8.GetBytes($$"""{"type":"stock","saleId":"{{sale}}","remainingStock":9,"status":"active","sentAt":{{publishedLongBefore}}}"""), subscribedAt);
+        feed.OnFrame(System.Text.Encoding.UTF8.GetBytes($$"""{"type":"queue","saleId":"{{sale}}","admittedThrough":3,"ratePerSecond":100,"sentAt":{{now - 20}}}"""), subscribedAt);
+
+        stats.Tick(1, 1, measured: true);
+        var result = stats.Finish();
+        var lag = FlashSale.Load.Stats.LatencySummary.From(result.Find("event-lag")!.All);
+        Assert.Equal(2, lag.Count);
+        Assert.InRange(lag.MaxMs, 20, 2_000);
+        var age = FlashSale.Load.Stats.LatencySummary.From(result.Find("snapshot-age")!.All);
+        Assert.Equal(1, age.Count);
+        Assert.True(age.MaxMs >= 5_000, $"the snapshot's age is kept apart: {age.MaxMs} ms");
+    }
 }
