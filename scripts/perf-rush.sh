@@ -57,6 +57,12 @@ print(f"Machine load average (1/5/15 min) at the start of each step: " + "; ".jo
 print()
 print(f"Connections dropped by a full accept queue (TcpExtListenOverflows, machine-wide) during each rush: " + "; ".join(f"{n} {text(n + '.overflows')}" for n in ("fresh", "warm", "history") if os.path.exists(os.path.join(out, n + ".overflows"))))
 print()
+background = [f"{n} {text(n + '.background').replace(' ', ' / ')}" for n in ("fresh", "warm", "steady-baseline", "steady-purchase", "pay", "history") if os.path.exists(os.path.join(out, n + ".background"))]
+if background:
+    print("Background disk work during each step (Redis AOF rewrites / PostgreSQL checkpoints): " + "; ".join(background))
+    print()
+print("Age of the frames a subscription starts with (`snapshot-age` p99: when the sale last changed, kept apart from the lag, which counts such a frame from the subscription): " + "; ".join(f"{n} {fmt(lat(load(n), 'snapshot-age'))}" for n in rushes))
+print()
 print("| rush | join p50 / p99 | admitted→answer p50 / p99 | purchase p50 / p99 | pay p50 / p99 (req/s) | frame lag p50 / p99 (stock, queue, sale p99) | told sold out: p99 / max | sold / audit | host |")
 print("|---|---|---|---|---|---|---|---|---|")
 for n in rushes:
@@ -185,14 +191,23 @@ export PGPASSWORD="${FLASHSALE_DB_PASSWORD:-flashsale}"
 # SYN retransmit, 1 s or more): a connect storm should leave this at 0.
 listen_overflows() { nstat -az TcpExtListenOverflows 2>/dev/null | awk '/TcpExtListenOverflows/ {print $2; found=1} END {if (!found) print 0}'; }
 
+# Background disk work of the two stores that a step may overlap: Redis AOF rewrites (with fsync on every write a
+# rewrite's I/O delays Redis' answers) and PostgreSQL checkpoints (their writes delay the journal's commits). A step
+# overlapped by either is slower for a reason outside the host; the summary says so.
+aof_rewrites() { redis_cli 127.0.0.1 "${FLASHSALE_REDIS_PORT:-6379}" info persistence 2>/dev/null | tr -d '\r' | awk -F: '$1 == "aof_rewrites" {print $2; found=1} END {if (!found) print 0}'; }
+checkpoints() { "${pg[@]}" -c "select checkpoints_timed + checkpoints_req from pg_stat_bgwriter" 2>/dev/null || echo 0; }
+
 run() { # name, then load-tool arguments
   local name="$1"; shift
   echo "[rush] $(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg)  $name" >&2
   cut -d' ' -f1-3 /proc/loadavg >"$out/$name.loadavg"
-  local code=0 dropped
+  local code=0 dropped rewrites checkpointed
   dropped=$(listen_overflows)
+  rewrites=$(aof_rewrites)
+  checkpointed=$(checkpoints)
   timeout 300 "${load[@]}" run "$@" "${common[@]}" --plain --out "$out/$name" >"$out/$name.log" 2>&1 || code=$?
   echo $(( $(listen_overflows) - dropped )) >"$out/$name.overflows"
+  echo "$(( $(aof_rewrites) - rewrites )) $(( $(checkpoints) - checkpointed ))" >"$out/$name.background"
   echo "$code" >"$out/$name.exit"
   [ "$code" -eq 0 ] || echo "[rush] $name exited $code (see $out/$name.log)" >&2
 }
