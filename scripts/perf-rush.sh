@@ -278,6 +278,12 @@ case "$steps" in *" history "*)
 ;; esac
 
 case "$steps" in *" sockets "*)
+  # The idle-socket memory is measured as in earlier runs: without the metrics endpoint the rushes use.
+  without_metrics=()
+  for setting in ${host_env[@]+"${host_env[@]}"}; do
+    case "$setting" in Metrics__Prometheus__*) ;; *) without_metrics+=("$setting") ;; esac
+  done
+  host_env=(${without_metrics[@]+"${without_metrics[@]}"})
   perf_restart
   sleep 2
   echo "[rush] $(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg)  sockets" >&2
