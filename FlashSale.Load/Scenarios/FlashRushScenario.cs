@@ -100,10 +100,14 @@ internal sealed class FlashRushScenario : IScenario
         }
 
         await ProbeWebSocketAsync(ct);
-        // The shoppers' pages were loaded before the sale, so their browsers hold open connections: so does the pool
-        // their requests share, or the first joins would also pay for up to 1,024 connects in the connect storm.
-        await context.OpenConnectionsAsync(ct);
-        context.Notes.Add($"the HTTP pool's {o.Connections} connections were opened before the rush (shoppers' pages hold theirs from loading the page)");
+        if (!o.IsCoordinator)
+        {
+            // The shoppers' pages were loaded before the sale, so their browsers hold open connections: so does the
+            // pool their requests share, or the first joins would also pay for up to 1,024 connects in the connect
+            // storm. (A coordinator sends no shopper's request.)
+            await context.OpenConnectionsAsync(ct);
+            context.Notes.Add($"the HTTP pool's {o.Connections} connections were opened before the rush (shoppers' pages hold theirs from loading the page)");
+        }
         _crowd = RushCrowd.Create(context, _sale, _feed, _challenge);
         if (o.HostPid is { } pid)
         {

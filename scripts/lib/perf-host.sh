@@ -33,6 +33,16 @@ perf_start() {
   dotnet build FlashSale.Host -c Release -nologo -v quiet >/dev/null
   dotnet build FlashSale.Load -c Release -nologo -v quiet >/dev/null
 
+  # The last run's sales go with its database: no host will see them end, so their Redis state (order streams,
+  # idempotency hashes, lines of 10,000) would stay for good, and every AOF rewrite would copy it again (after a few
+  # runs Redis held 200 MB and rewrote its AOF during a rush). Only this database's own sales set is read.
+  local redis_port="${FLASHSALE_REDIS_PORT:-6379}" sale keys
+  for sale in $(redis_cli 127.0.0.1 "$redis_port" smembers "$Redis__SalesSetKey" 2>/dev/null | tr -d '\r'); do
+    mapfile -t keys < <(redis_cli 127.0.0.1 "$redis_port" --scan --pattern "{sale:${sale}}:*" 2>/dev/null)
+    if [ "${#keys[@]}" -gt 0 ]; then redis_cli 127.0.0.1 "$redis_port" unlink "${keys[@]}" >/dev/null || true; fi
+  done
+  redis_cli 127.0.0.1 "$redis_port" unlink "$Redis__SalesSetKey" >/dev/null 2>&1 || true
+
   # A fresh database each time: figures must not depend on what earlier runs left (millions of orders make the
   # host's background work slower).
   PGPASSWORD="$pg_password" psql -h 127.0.0.1 -p "$pg_port" -U flashsale -d flashsale -q \
