@@ -71,8 +71,7 @@ public static class AccountsEndpoints
         if (services.Failures.IsLocked(email, out var retryAfter))
         {
             var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Problems.Of(StatusCodes.Status429TooManyRequests, ProblemTypes.TooManyRequests, "Too many failed sign-ins for this email.",
+            return Problems.RetryAfter(http, seconds, StatusCodes.Status429TooManyRequests, ProblemTypes.TooManyRequests, "Too many failed sign-ins for this email.",
                 $"Wait {seconds} s before trying again.");
         }
         var user = await services.Users.FindByEmailAsync(request.Email!, cancellationToken);

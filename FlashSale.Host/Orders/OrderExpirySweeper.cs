@@ -64,6 +64,8 @@ public sealed partial class OrderExpirySweeper(OrderLifecycle lifecycle, UnitRet
     public async Task<int> SweepOnceAsync(CancellationToken cancellationToken)
     {
         var batch = options.Value.SweepBatch;
+        // Once a pass, ahead of the batches: every lane asking the gateway about the same attempts would be work twice.
+        await lifecycle.SettleOverdueAttemptsAsync(batch, cancellationToken);
         // The first batch alone: a pass with little due (every second, mostly) costs one statement, not one per lane.
         var total = await lifecycle.ExpireDueAsync(batch, cancellationToken);
         if (total == batch)

@@ -179,13 +179,12 @@ public sealed partial class OrderLifecycle(NpgsqlDataSource db, IPaymentGateway 
 
     /// <summary>
     /// Expires up to <paramref name="limit"/> reserved orders past their deadline and returns their units (one batch
-    /// of returns). Safe with several hosts sweeping at once: rows are claimed with SKIP LOCKED. Orders with a payment
-    /// attempt past its grace are settled with the gateway first: a charged one is paid, the others lose the mark and
-    /// expire with the rest. Reads only the partial index of reserved orders, however long the order history is.
+    /// of returns). Safe with several hosts, or several batches of one host, sweeping at once: rows are claimed with
+    /// SKIP LOCKED. Orders whose payment started are left to <see cref="SettleOverdueAttemptsAsync"/>, which the sweep
+    /// runs first. Reads only the partial index of reserved orders, however long the order history is.
     /// </summary>
     public async Task<int> ExpireDueAsync(int limit, CancellationToken cancellationToken)
     {
-        await SettleOverdueAttemptsAsync(limit, cancellationToken);
         List<Order> expired;
         await using (var connection = await db.OpenConnectionAsync(cancellationToken))
         {
@@ -208,8 +207,11 @@ public sealed partial class OrderLifecycle(NpgsqlDataSource db, IPaymentGateway 
         return expired.Count;
     }
 
-    /// <summary>Reserved orders past their deadline whose payment attempt is older than the grace: ask the gateway.</summary>
-    private async Task SettleOverdueAttemptsAsync(int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reserved orders past their deadline whose payment attempt is older than the grace (up to <paramref name="limit"/>):
+    /// asks the gateway. A charged one is paid; the others lose the mark, so the expiry that follows takes them.
+    /// </summary>
+    public async Task SettleOverdueAttemptsAsync(int limit, CancellationToken cancellationToken)
     {
         List<Order> attempted;
         await using (var connection = await db.OpenConnectionAsync(cancellationToken))

@@ -79,12 +79,10 @@ public static class PurchaseEndpoints
             case PurchaseStatus.InvalidQuantity:
                 return Problems.Validation("quantity", "The quantity must be at least 1.");
             case PurchaseStatus.Overloaded:
-                http.Response.Headers.RetryAfter = "1";
-                return Problems.Of(StatusCodes.Status503ServiceUnavailable, ProblemTypes.Overloaded, "Too many shoppers at this moment.",
+                return Problems.RetryAfter(http, 1, StatusCodes.Status503ServiceUnavailable, ProblemTypes.Overloaded, "Too many shoppers at this moment.",
                     "Nothing was bought. Retry with the same Idempotency-Key after the Retry-After delay.");
             default:
-                http.Response.Headers.RetryAfter = "2";
-                return Problems.Of(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ServiceUnavailable, "The purchase could not be completed right now.",
+                return Problems.Unavailable(http, 2, "The purchase could not be completed right now.",
                     "Retry with the same Idempotency-Key: you will get the same order if one was made, and never a second one.");
         }
     }

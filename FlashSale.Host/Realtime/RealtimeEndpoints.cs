@@ -60,8 +60,7 @@ public static partial class RealtimeEndpoints
         }
         if (!admission.TryEnter(identity.UserId))
         {
-            http.Response.Headers.RetryAfter = "5";
-            return Problems.Of(StatusCodes.Status429TooManyRequests, ProblemTypes.TooManySockets, "Too many open sockets for this account.",
+            return Problems.RetryAfter(http, 5, StatusCodes.Status429TooManyRequests, ProblemTypes.TooManySockets, "Too many open sockets for this account.",
                 "Close another tab of the shop, or wait for it to disconnect.");
         }
         try

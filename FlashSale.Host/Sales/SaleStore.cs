@@ -75,10 +75,7 @@ public sealed class SaleStore(NpgsqlDataSource db)
     /// <summary>
     /// Applies the change and bumps the version, only while the sale has not ended (on PostgreSQL's clock): the check
     /// and the write are one statement, so a sale cannot end between them. Returns the row as the change left it, or
-    /// null when no such sale exists or it has ended.
-    /// </summary>
-    /// <summary>
-    /// Applies the change unless the sale has ended (null then). A changed <c>prequeueSeconds</c> is applied only while
+    /// null when no such sale exists, it has ended, or a pre-queue change was refused. A changed <c>prequeueSeconds</c> is applied only while
     /// the sale has not started, neither the old nor the new pre-queue is open by PostgreSQL's clock, and nobody holds a
     /// place in the line (no journaled ticket or entry): checked in the same statement, so nothing slips in between the
     /// endpoint's checks and the write. <paramref name="seed"/> and <paramref name="seedHash"/> are taken only by a sale

@@ -193,8 +193,7 @@ public static class SalesEndpoints
             catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
             {
                 await changes.UpdatedAsync(updated, cancellationToken);
-                http.Response.Headers.RetryAfter = "1";
-                return Problems.Of(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ServiceUnavailable, "The pre-queue change is saved but not yet in force.",
+                return Problems.Unavailable(http, 1, "The pre-queue change is saved but not yet in force.",
                     "Redis did not take it. Send the same change again (safe), or the sale's next rebuild applies it.");
             }
         }
@@ -202,8 +201,7 @@ public static class SalesEndpoints
         {
             // Saved, and every host has it, but the stock authority (Redis) did not take it: hosts would still sell on
             // the old price or end. Never a 200 for that; the resync applies it within seconds.
-            http.Response.Headers.RetryAfter = "5";
-            return Problems.Of(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ServiceUnavailable, "The change is saved but not yet in force.",
+            return Problems.Unavailable(http, 5, "The change is saved but not yet in force.",
                 "The stock authority did not take it; every host applies it again within seconds. Sending the same change again is safe.");
         }
         return TypedResults.Ok(SaleResponse.From(updated, await stock.RemainingAsync(updated, cancellationToken), now));

@@ -87,8 +87,7 @@ public static class LineControlEndpoints
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or StackExchange.Redis.RedisException or TimeoutException)
         {
-            http.Response.Headers.RetryAfter = "1";
-            return Problems.Of(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ServiceUnavailable,
+            return Problems.Unavailable(http, 1,
                 paused ? "The line could not be paused right now." : "The line could not be resumed right now.",
                 "Try again after the Retry-After delay: a retry converges whatever was written before the failure.");
         }

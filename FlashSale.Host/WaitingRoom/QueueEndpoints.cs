@@ -154,16 +154,14 @@ public static class QueueEndpoints
         }
         catch (LineBusyException)
         {
-            http.Response.Headers.RetryAfter = "1";
-            return Problems.Of(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ServiceUnavailable, "The line is busy right now.",
+            return Problems.Unavailable(http, 1, "The line is busy right now.",
                 "Nothing changed. Try again after the Retry-After delay.");
         }
         catch (Exception e) when (e is SaleEpochMovedException or Npgsql.NpgsqlException or TimeoutException)
         {
             // The new ticket could not be journaled (PostgreSQL failed, or the sale's state was rebuilt meanwhile): it
             // was taken back, so the shopper is told nothing that a Redis data loss could take away.
-            http.Response.Headers.RetryAfter = "1";
-            return Problems.Of(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ServiceUnavailable, "The line could not record your place.",
+            return Problems.Unavailable(http, 1, "The line could not record your place.",
                 "Nothing changed. Try again after the Retry-After delay.");
         }
         if (place.Outcome == QueueOutcome.NoSaleState && now >= sale.EndsAt.ToUnixTimeMilliseconds())

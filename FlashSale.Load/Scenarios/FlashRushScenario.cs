@@ -452,19 +452,15 @@ internal sealed class FlashRushScenario : IScenario
             await _crowd.StopAsync();
         }
 
-        if (_host is not null)
+        foreach (var probe in new[] { _host, _self })
         {
-            _context!.Notes.Add(await _host.StopAsync());
-            await _host.DisposeAsync();
-            _host = null;
+            if (probe is not null)
+            {
+                _context!.Notes.Add(await probe.StopAsync());
+                await probe.DisposeAsync();
+            }
         }
-
-        if (_self is not null)
-        {
-            _context!.Notes.Add(await _self.StopAsync());
-            await _self.DisposeAsync();
-            _self = null;
-        }
+        _host = _self = null;
 
         var closing = new List<Task>();
         while (_sockets.TryTake(out var socket))

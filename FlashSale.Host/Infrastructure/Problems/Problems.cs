@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FlashSale.Host.Infrastructure.Problems;
@@ -22,4 +23,16 @@ public static class Problems
 
     public static ProblemHttpResult Unauthorized(string type, string title) =>
         Of(StatusCodes.Status401Unauthorized, type, title);
+
+    /// <summary>A refusal the client may retry after <paramref name="seconds"/>: the <c>Retry-After</c> header goes with it.</summary>
+    public static ProblemHttpResult RetryAfter(HttpContext http, int seconds, int status, string type, string title, string? detail = null)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return Of(status, type, title, detail);
+    }
+
+    /// <summary>503: a dependency did not answer; the detail says what changed (usually nothing) and that a retry is safe.</summary>
+    public static ProblemHttpResult Unavailable(HttpContext http, int retryAfterSeconds, string title, string detail) =>
+        RetryAfter(http, retryAfterSeconds, StatusCodes.Status503ServiceUnavailable, ProblemTypes.ServiceUnavailable, title, detail);
 }
